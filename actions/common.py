@@ -1,0 +1,75 @@
+"""What every custom action needs: the database, the clock, the user's
+time zone, and conversion between Rasa and flow objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlite_utils import Database
+
+from actions.flows.base import Reply, Turn
+from bot.config import get_settings
+from bot.storage import open_db
+
+_db: Optional[Database] = None
+_db_path: Optional[str] = None
+
+
+def get_db() -> Database:
+    """One connection per action-server process, opened on first use.
+    Reopened when REGIECOACH_DB changes (tests use a fresh file each)."""
+    global _db, _db_path
+    path = str(get_settings().db_path)
+    if _db is None or _db_path != path:
+        _db, _db_path = open_db(path), path
+    return _db
+
+
+def now() -> dt.datetime:
+    """The current time (UTC). REGIECOACH_NOW fixes it for tests and demos."""
+    fixed = os.environ.get("REGIECOACH_NOW")
+    if fixed:
+        moment = dt.datetime.fromisoformat(fixed)
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def tz() -> dt.tzinfo:
+    return get_settings().tz
+
+
+def chat_id(tracker: Tracker) -> str:
+    return str(tracker.sender_id)
+
+
+def turn_from_tracker(tracker: Tracker) -> Turn:
+    message: Dict[str, Any] = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    turn = Turn(text=message.get("text") or "", intent=intent.get("name"), confidence=float(intent.get("confidence") or 0.0))
+    selector = (message.get("response_selector") or {})
+    chosen = selector.get("werkwijzer") or selector.get("default") or {}
+    response = chosen.get("response") or {}
+    key = response.get("intent_response_key")
+    if key:
+        turn.werkwijzer_key = key
+        texts = [r.get("text") for r in response.get("responses") or [] if r.get("text")]
+        turn.werkwijzer_text = texts[0] if texts else None
+    return turn
+
+
+def send(dispatcher: CollectingDispatcher, replies: List[Reply]) -> None:
+    for reply in replies:
+        buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
+        kwargs: Dict[str, Any] = {}
+        if reply.text:
+            kwargs["text"] = reply.text
+        if buttons:
+            kwargs["buttons"] = buttons
+        if reply.custom:
+            kwargs["json_message"] = reply.custom
+        if kwargs:
+            dispatcher.utter_message(**kwargs)

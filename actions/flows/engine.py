@@ -1,0 +1,186 @@
+"""Runs flows: consent gate, drafts, resume, and the repairs every flow shares
+(empty or very long input, "terug", "overslaan", a Werkwijzer question in
+between, a button of another flow)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import re
+from typing import Dict, List, Optional, Tuple
+
+from sqlite_utils import Database
+
+from actions.content import say
+from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn
+from bot.storage import drafts, users
+
+# Flow name -> "module:Class". Imported on first use.
+FLOW_CLASSES: Dict[str, str] = {
+    "onboarding": "actions.flows.onboarding:OnboardingFlow",
+    "erase": "actions.flows.onboarding:EraseFlow",
+    "meeting": "actions.flows.meeting:MeetingFlow",
+    "debrief": "actions.flows.debrief:DebriefFlow",
+    "practice": "actions.flows.practice:PracticeFlow",
+    "checkin": "actions.flows.checkin:CheckinFlow",
+    "timeline": "actions.flows.timeline:TimelineFlow",
+}
+
+# Which intent starts which flow.
+INTENT_FLOWS: Dict[str, str] = {
+    "start": "onboarding",
+    "prepare_meeting": "meeting",
+    "add_goal": "meeting",
+    "meeting_debrief": "debrief",
+    "practice": "practice",
+    "checkin": "checkin",
+    "show_timeline": "timeline",
+    "delete_data": "erase",
+}
+
+MAX_ANSWER_CHARS = 600
+RESUME_STEP = "_resume"
+QUESTION_START = re.compile(
+    r"^(wat|hoe|mag|moet|wanneer|wie|waarom|welke|kan|kun|krijg|heb|is|ben|word|wordt|hoelang|hoeveel)\b",
+    re.IGNORECASE,
+)
+
+_cache: Dict[str, Flow] = {}
+
+
+def get_flow(name: str) -> Flow:
+    if name not in _cache:
+        module_name, class_name = FLOW_CLASSES[name].split(":")
+        _cache[name] = getattr(importlib.import_module(module_name), class_name)()
+    return _cache[name]
+
+
+def _context(db: Database, chat_id: str, flow: Flow, now: dt.datetime, tz: dt.tzinfo) -> FlowContext:
+    draft = drafts.load_draft(db, chat_id, flow.name)
+    if draft is None:
+        return FlowContext(db=db, chat_id=str(chat_id), now=now, tz=tz, step=flow.first_step, data={})
+    return FlowContext(db=db, chat_id=str(chat_id), now=now, tz=tz, step=draft["step"], data=draft["data"])
+
+
+def _save(ctx: FlowContext, flow: Flow) -> None:
+    if ctx.step == DONE:
+        drafts.delete_draft(ctx.db, ctx.chat_id, flow.name)
+    elif not flow.needs_consent or users.has_consent(ctx.db, ctx.chat_id):
+        drafts.save_draft(ctx.db, ctx.chat_id, flow.name, ctx.step, ctx.data, ctx.now)
+
+
+def start(
+    db: Database, chat_id: str, flow_name: str, now: dt.datetime, tz: dt.tzinfo, trigger: Optional[dict] = None
+) -> Tuple[List[Reply], str]:
+    """Start (or offer to resume) a flow. Returns the intro replies and the
+    name of the flow that is now running (onboarding first, without consent)."""
+    users.ensure_user(db, chat_id, now)
+    flow = get_flow(flow_name)
+    if flow.needs_consent and not users.has_consent(db, chat_id):
+        onboarding = get_flow("onboarding")
+        ctx = FlowContext(db=db, chat_id=str(chat_id), now=now, tz=tz, step=onboarding.first_step,
+                          data={"pending_flow": flow_name}, trigger=dict(trigger or {}))
+        replies = onboarding.start(ctx)
+        _save(ctx, onboarding)
+        return replies, onboarding.name
+    existing = drafts.load_draft(db, chat_id, flow_name)
+    if existing and existing["step"] not in (flow.first_step, RESUME_STEP) and not trigger:
+        ctx = _context(db, chat_id, flow, now, tz)
+        ctx.data["_resume_step"] = ctx.step
+        ctx.step = RESUME_STEP
+        _save(ctx, flow)
+        return [], flow.name
+    ctx = FlowContext(db=db, chat_id=str(chat_id), now=now, tz=tz, step=flow.first_step, data={},
+                      trigger=dict(trigger or {}))
+    replies = flow.start(ctx)
+    return _finish_turn(ctx, flow, replies)
+
+
+def ask(db: Database, chat_id: str, flow_name: str, now: dt.datetime, tz: dt.tzinfo) -> List[Reply]:
+    """The question for the current step of the running flow."""
+    flow = get_flow(flow_name)
+    ctx = _context(db, chat_id, flow, now, tz)
+    if ctx.step == RESUME_STEP:
+        return [Reply(say("engine", "resume_question"), buttons=[
+            (say("engine", "resume_continue"), say("engine", "resume_continue")),
+            (say("engine", "resume_restart"), say("engine", "resume_restart")),
+        ])]
+    if ctx.step == DONE:
+        return []
+    return flow.ask(ctx)
+
+
+def handle(
+    db: Database, chat_id: str, flow_name: str, turn: Turn, now: dt.datetime, tz: dt.tzinfo
+) -> Tuple[List[Reply], Optional[str]]:
+    """Process one answer. Returns the replies and the flow that runs next
+    (None when the flow is finished)."""
+    flow = get_flow(flow_name)
+    ctx = _context(db, chat_id, flow, now, tz)
+    text = turn.clean
+    lowered = text.lower().strip(" .!")
+
+    if ctx.step == RESUME_STEP:
+        if lowered.startswith(say("engine", "resume_restart").lower()[:8]) or lowered in ("opnieuw", "nieuw", "overnieuw"):
+            drafts.delete_draft(db, chat_id, flow.name)
+            ctx = FlowContext(db=db, chat_id=str(chat_id), now=now, tz=tz, step=flow.first_step, data={})
+            return _finish_turn(ctx, flow, flow.start(ctx))
+        ctx.step = ctx.data.pop("_resume_step", flow.first_step)
+        return _finish_turn(ctx, flow, [Reply(say("engine", "resumed"))])
+
+    if not text:
+        return [Reply(say("engine", "empty"))], flow.name
+    if len(text) > MAX_ANSWER_CHARS:
+        return [Reply(say("engine", "too_long", max=MAX_ANSWER_CHARS))], flow.name
+    if text.startswith("/"):
+        target = text[1:].split("{")[0].strip()
+        if target in INTENT_FLOWS and INTENT_FLOWS[target] != flow.name:
+            _save(ctx, flow)
+            replies, running = start(db, chat_id, INTENT_FLOWS[target], now, tz)
+            return replies, running
+        return [Reply(say("engine", "command_in_flow"))], flow.name
+    if lowered in ("terug", "vorige", "vorige vraag", "ga terug", "ik wil iets aanpassen"):
+        if flow.back(ctx):
+            return _finish_turn(ctx, flow, [Reply(say("engine", "went_back"))])
+        return [Reply(say("engine", "cannot_go_back"))], flow.name
+    if lowered in ("overslaan", "sla over", "skip", "volgende", "sla maar over"):
+        if ctx.step in flow.optional_steps:
+            return _finish_turn(ctx, flow, flow.skip(ctx))
+        return [Reply(say("engine", "cannot_skip"))], flow.name
+    if _is_werkwijzer_question(turn) and ctx.step not in flow.question_steps:
+        answer = turn.werkwijzer_text or ""
+        return [Reply(answer), Reply(say("engine", "back_to_flow"))], flow.name
+
+    replies = flow.handle(ctx, turn)
+    return _finish_turn(ctx, flow, replies)
+
+
+def stop(db: Database, chat_id: str, flow_name: str, now: dt.datetime, tz: dt.tzinfo) -> List[Reply]:
+    """The user stopped: keep the draft (so they can continue) and say so."""
+    flow = get_flow(flow_name)
+    ctx = _context(db, chat_id, flow, now, tz)
+    flow.on_stop(ctx)
+    if ctx.step == DONE:
+        drafts.delete_draft(db, chat_id, flow.name)
+        return [Reply(say("engine", "stopped"))]
+    _save(ctx, flow)
+    if flow.needs_consent and users.has_consent(db, chat_id):
+        return [Reply(say("engine", "stopped_saved"))]
+    return [Reply(say("engine", "stopped"))]
+
+
+def _is_werkwijzer_question(turn: Turn) -> bool:
+    if turn.intent != "werkwijzer" or not turn.werkwijzer_text or turn.confidence < 0.7:
+        return False
+    text = turn.clean
+    return text.endswith("?") or bool(QUESTION_START.match(text))
+
+
+def _finish_turn(ctx: FlowContext, flow: Flow, replies: List[Reply]) -> Tuple[List[Reply], Optional[str]]:
+    _save(ctx, flow)
+    if ctx.switch_to:
+        more, running = start(ctx.db, ctx.chat_id, ctx.switch_to, ctx.now, ctx.tz, trigger=ctx.trigger or None)
+        return replies + more, running
+    if ctx.step == DONE:
+        return replies, None
+    return replies, flow.name

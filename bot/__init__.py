@@ -1,0 +1,1 @@
+"""Regiecoach: the Telegram front end, local chat, scheduler and launcher."""

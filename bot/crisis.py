@@ -1,0 +1,71 @@
+"""Crisis detection from a lexicon file, independent of any classifier.
+
+Used twice: by the Rasa NLU component (rasa_addons.crisis_component) and by
+the conversation bridge before Rasa is called, so the crisis reply goes out
+even when Rasa is down. The phrases live in content/crisis_lexicon.yml.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import List, Tuple
+
+import yaml
+
+LEXICON_PATH = Path(__file__).resolve().parent.parent / "content" / "crisis_lexicon.yml"
+
+
+def normalise(text: str) -> str:
+    """Lower-case, strip diacritics and punctuation, collapse whitespace."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower().replace("'", "")
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]:
+    data = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
+    anywhere = tuple(normalise(p) for p in data.get("anywhere", []))
+    alone = tuple(normalise(p) for p in data.get("alone", []))
+    fillers = tuple(normalise(p) for p in data.get("fillers", []))
+    return anywhere, alone, fillers
+
+
+def _strip_fillers(words: List[str], fillers: Tuple[str, ...]) -> str:
+    """Drop filler phrases (longest first) wherever they stand, on word boundaries.
+
+    Applied to the message and to the `alone` phrases alike, so "ik zie het
+    echt niet meer zitten" still counts as "ik zie het niet meer zitten".
+    """
+    text = f" {' '.join(words)} "
+    for filler in sorted((f for f in fillers if f), key=len, reverse=True):
+        needle = f" {filler} "
+        while needle in text:
+            text = text.replace(needle, " ")
+    return " ".join(text.split())
+
+
+def is_crisis(text: str) -> bool:
+    """True when the message contains a crisis signal from the lexicon.
+
+    `anywhere` phrases count wherever they stand ("ik wil dood"). `alone`
+    phrases count only when they are (almost) the whole message, or a whole
+    sentence or clause of it: "ik kan niet meer" is crisis, "ik kan niet meer werken"
+    is not.
+    """
+    norm = normalise(text)
+    if not norm:
+        return False
+    anywhere, alone, fillers = _lexicon()
+    padded = f" {norm} "
+    if any(f" {phrase} " in padded for phrase in anywhere if phrase):
+        return True
+    alone_cores = {_strip_fillers(p.split(), fillers) for p in alone if p}
+    alone_cores.discard("")
+    parts = [norm] + [normalise(s) for s in re.split(r"[.,!?;:\n]+", text or "")]
+    return any(_strip_fillers(part.split(), fillers) in alone_cores for part in parts if part)

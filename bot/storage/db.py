@@ -1,0 +1,59 @@
+"""Opening the database and small helpers shared by the storage modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Optional, Union
+
+import sqlite_utils
+
+from bot.storage.schema import migrations
+
+
+class ConsentRequired(Exception):
+    """A write of personal data was refused: the user has not given consent."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def iso(moment: dt.datetime) -> str:
+    """An aware datetime as an ISO 8601 string in UTC (sorts as text)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware one")
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_iso(text: Optional[str]) -> Optional[dt.datetime]:
+    if not text:
+        return None
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment
+
+
+def open_db(path: Union[str, Path]) -> sqlite_utils.Database:
+    """Open (and create or migrate) the app database at `path`.
+
+    WAL lets the bot and the action server read and write the same file;
+    busy_timeout makes a writer wait for the other instead of failing.
+    """
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(str(path))
+    db.execute("PRAGMA busy_timeout = 10000")
+    if str(path) != ":memory:":
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        try:
+            os.chmod(path, 0o600)
+        except OSError:
+            pass
+    db.execute("PRAGMA foreign_keys = ON")
+    migrations.apply(db)
+    return db

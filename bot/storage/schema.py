@@ -1,0 +1,172 @@
+"""The schema, as sqlite-utils migrations. Append new migrations at the end;
+never edit one that has shipped.
+
+No table has a field for a diagnosis or for raw chat messages: only what the
+flows need (answers the user gave on purpose) is stored.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.db import Table
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("regiecoach")
+
+
+def _t(db: Database, name: str) -> Table:
+    table = db[name]
+    assert isinstance(table, Table)
+    return table
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    # One row per Telegram chat (or local chat user).
+    _t(db, "users").create(
+        {
+            "chat_id": str,
+            "consent": str,  # 'yes' | 'no' | NULL (not asked yet)
+            "consent_at": str,
+            "work_status": str,  # 'employed' | 'contract_ended' | 'self_employed'
+            "first_sick_day": str,  # ISO date, optional
+            "checkin_weeks": int,
+            "checkin_daypart": str,  # 'ochtend' | 'middag' | 'avond'
+            "reminders_paused": int,
+            "blocked": int,  # 1 after Telegram answered 403
+            "last_active_at": str,
+            "last_crisis_at": str,
+            "created_at": str,
+        },
+        pk="chat_id",
+        defaults={"checkin_weeks": 4, "checkin_daypart": "ochtend", "reminders_paused": 0, "blocked": 0},
+    )
+    # Exactly once: each Telegram update is handled once.
+    _t(db, "processed_updates").create(
+        {"update_key": str, "chat_id": str, "processed_at": str}, pk="update_key"
+    )
+    # Replies to send, stored before sending; status pending -> sending -> sent.
+    _t(db, "outbox").create(
+        {
+            "id": int,
+            "chat_id": str,
+            "source_key": str,  # update key or 'reminder:<id>'
+            "seq": int,
+            "payload": str,  # JSON: text, buttons, custom
+            "status": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+    )
+    _t(db, "outbox").create_index(["status", "id"])
+    _t(db, "outbox").create_index(["source_key", "seq"], unique=True)
+    # Inline keyboard buttons: callback_data holds only the short id.
+    _t(db, "buttons").create(
+        {"id": str, "chat_id": str, "payload": str, "title": str, "created_at": str, "used_at": str},
+        pk="id",
+    )
+    # Drafts of a running flow, so a user can continue days later.
+    _t(db, "drafts").create(
+        {"chat_id": str, "flow": str, "step": str, "data": str, "updated_at": str},
+        pk=("chat_id", "flow"),
+    )
+
+
+@migrations()
+def m002_meetings(db: Database) -> None:
+    _t(db, "meetings").create(
+        {
+            "id": int,
+            "chat_id": str,
+            "with_whom": str,  # 'bedrijfsarts' | 'leidinggevende' | 'arbeidsdeskundige' | 'casemanager' | other
+            "starts_at": str,  # UTC ISO
+            "status": str,  # 'planned' | 'prepared' | 'done' | 'cancelled'
+            "energy_pattern": str,
+            "proposal": str,
+            "felt_heard": str,  # 'ja' | 'deels' | 'nee'
+            "agreements": str,
+            "created_at": str,
+            "reviewed_at": str,
+        },
+        pk="id",
+    )
+    _t(db, "meetings").create_index(["chat_id", "starts_at"])
+    _t(db, "goals").create(
+        {"id": int, "meeting_id": int, "chat_id": str, "text": str, "status": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("meeting_id", "meetings", "id")],
+    )
+    _t(db, "goals").create_index(["chat_id"])
+    # What I can and can't do, each with an example from daily life.
+    _t(db, "statements").create(
+        {"id": int, "meeting_id": int, "chat_id": str, "kind": str, "text": str, "example": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("meeting_id", "meetings", "id")],
+    )
+    _t(db, "questions").create(
+        {"id": int, "meeting_id": int, "chat_id": str, "text": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("meeting_id", "meetings", "id")],
+    )
+
+
+@migrations()
+def m003_reminders_checkins(db: Database) -> None:
+    _t(db, "reminders").create(
+        {
+            "id": int,
+            "chat_id": str,
+            "kind": str,  # meeting_before | meeting_morning | meeting_after | checkin | milestone | nudge
+            "due_at": str,  # UTC ISO
+            "payload": str,  # JSON
+            "status": str,  # pending | claimed | sent | cancelled | failed | dropped
+            "attempts": int,
+            "claimed_at": str,
+            "sent_at": str,
+            "dedupe_key": str,
+            "created_at": str,
+        },
+        pk="id",
+        defaults={"attempts": 0},
+    )
+    _t(db, "reminders").create_index(["status", "due_at"])
+    _t(db, "reminders").create_index(["dedupe_key"], unique=True)
+    _t(db, "checkins").create(
+        {
+            "id": int,
+            "chat_id": str,
+            "created_at": str,
+            "mood": str,
+            "energy": int,
+            "confidence": int,
+            "goals_update": str,
+            "went_well": str,
+            "next_step": str,
+            "next_step_date": str,
+            "summary": str,
+        },
+        pk="id",
+    )
+    _t(db, "checkins").create_index(["chat_id", "created_at"])
+
+
+@migrations()
+def m004_practice(db: Database) -> None:
+    _t(db, "practice_attempts").create(
+        {
+            "id": int,
+            "chat_id": str,
+            "scenario": str,
+            "created_at": str,
+            "turns": int,
+            "skill_examples": int,
+            "skill_both": int,
+            "skill_proposal": int,
+            "skill_calm": int,
+            "saved_sentence": str,
+            "finished": int,
+        },
+        pk="id",
+    )
+    _t(db, "practice_attempts").create_index(["chat_id", "created_at"])

@@ -1,0 +1,81 @@
+"""Users, consent and the per-user settings that flows and the scheduler read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Dict, Optional
+
+from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError
+
+from bot.storage.db import ConsentRequired, iso
+
+
+def get_user(db: Database, chat_id: str) -> Optional[Dict[str, Any]]:
+    try:
+        return dict(db["users"].get(str(chat_id)))  # type: ignore[union-attr]
+    except NotFoundError:
+        return None
+
+
+def ensure_user(db: Database, chat_id: str, now: dt.datetime) -> Dict[str, Any]:
+    """The user's row, created (without consent) on first contact."""
+    user = get_user(db, chat_id)
+    if user is None:
+        db["users"].insert({"chat_id": str(chat_id), "created_at": iso(now)}, ignore=True)  # type: ignore[union-attr]
+        user = get_user(db, chat_id)
+    assert user is not None
+    return user
+
+
+def has_consent(db: Database, chat_id: str) -> bool:
+    user = get_user(db, chat_id)
+    return bool(user and user.get("consent") == "yes")
+
+
+def require_consent(db: Database, chat_id: str) -> None:
+    """Raise ConsentRequired unless the user agreed to storage."""
+    if not has_consent(db, chat_id):
+        raise ConsentRequired(str(chat_id))
+
+
+def set_consent(db: Database, chat_id: str, given: bool, now: dt.datetime) -> None:
+    ensure_user(db, chat_id, now)
+    db["users"].update(str(chat_id), {"consent": "yes" if given else "no", "consent_at": iso(now)})  # type: ignore[union-attr]
+
+
+def update_settings(db: Database, chat_id: str, **fields: Any) -> None:
+    """Change user settings (work_status, first_sick_day, checkin_weeks, ...).
+    Refused without consent."""
+    allowed = {
+        "work_status",
+        "first_sick_day",
+        "checkin_weeks",
+        "checkin_daypart",
+        "reminders_paused",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"unknown user fields: {sorted(unknown)}")
+    require_consent(db, chat_id)
+    db["users"].update(str(chat_id), fields)  # type: ignore[union-attr]
+
+
+def touch(db: Database, chat_id: str, now: dt.datetime) -> None:
+    """Record activity (used to defer reminders while the user is chatting)."""
+    if get_user(db, chat_id) is None:
+        return
+    db["users"].update(str(chat_id), {"last_active_at": iso(now)})  # type: ignore[union-attr]
+
+
+def mark_crisis(db: Database, chat_id: str, now: dt.datetime) -> None:
+    """Remember a crisis moment so the next check-in opens with how they are.
+    Stored even without consent: it is needed for safety, and holds no text."""
+    ensure_user(db, chat_id, now)
+    db["users"].update(str(chat_id), {"last_crisis_at": iso(now)})  # type: ignore[union-attr]
+
+
+def mark_blocked(db: Database, chat_id: str, blocked: bool = True) -> None:
+    if get_user(db, chat_id) is None:
+        return
+    db["users"].update(str(chat_id), {"blocked": 1 if blocked else 0})  # type: ignore[union-attr]
