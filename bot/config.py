@@ -50,6 +50,10 @@ class Settings:
         return ZoneInfo(self.timezone)
 
     @property
+    def tracker_db(self) -> Path:
+        return self.data_dir / "rasa_tracker.db"
+
+    @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 

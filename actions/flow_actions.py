@@ -1,0 +1,110 @@
+"""Rasa glue for the flow engine: one form (`flow_form`) with one free-text
+slot (`flow_input`) runs every flow; the engine decides what to ask next."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import chat_id, get_db, now, send, turn_from_tracker, tz
+from actions.content import say
+from actions.flows import engine
+from actions.flows.base import Reply
+from actions.flows.onboarding import menu
+from bot.storage import users
+
+
+def _trigger(tracker: Tracker) -> Dict[str, Any]:
+    entities = (tracker.latest_message or {}).get("entities") or []
+    return {e["entity"]: e.get("value") for e in entities if e.get("entity")}
+
+
+class ActionStartFlow(Action):
+    def name(self) -> Text:
+        return "action_start_flow"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or "start"
+        flow_name = engine.INTENT_FLOWS.get(intent, "onboarding")
+        trigger = _trigger(tracker)
+        if intent == "add_goal":
+            trigger["goals_only"] = True
+        replies, running = engine.start(get_db(), chat_id(tracker), flow_name, now(), tz(), trigger or None)
+        send(dispatcher, replies)
+        if running is None:
+            return [SlotSet("flow", None), SlotSet("flow_input", None)]
+        # The form asks the questions; rules stay short because of this.
+        return [SlotSet("flow", running), SlotSet("flow_input", None), FollowupAction("flow_form")]
+
+
+class ActionAskFlowInput(Action):
+    def name(self) -> Text:
+        return "action_ask_flow_input"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        flow = tracker.get_slot("flow")
+        if flow:
+            send(dispatcher, engine.ask(get_db(), chat_id(tracker), flow, now(), tz()))
+        return []
+
+
+class ValidateFlowForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_flow_form"
+
+    def validate_flow_input(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        flow: Optional[str] = tracker.get_slot("flow")
+        if not flow:
+            return {"flow_input": "done", "flow": None}
+        turn = turn_from_tracker(tracker)
+        if not turn.text and isinstance(slot_value, str):
+            turn.text = slot_value
+        replies, running = engine.handle(get_db(), chat_id(tracker), flow, turn, now(), tz())
+        send(dispatcher, replies)
+        if running is None:
+            return {"flow_input": "done", "flow": None}
+        return {"flow_input": None, "flow": running}
+
+
+class ActionFlowDone(Action):
+    def name(self) -> Text:
+        return "action_flow_done"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        return [SlotSet("flow", None), SlotSet("flow_input", None)]
+
+
+class ActionStop(Action):
+    """"Stop": pause the running flow (its draft is kept) or say nothing runs."""
+
+    def name(self) -> Text:
+        return "action_stop"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        flow = tracker.get_slot("flow")
+        if flow:
+            send(dispatcher, engine.stop(get_db(), chat_id(tracker), flow, now(), tz()))
+        else:
+            send(dispatcher, [Reply(say("engine", "stopped")), menu()])
+        return [SlotSet("flow", None), SlotSet("flow_input", None)]
+
+
+class ActionCrisis(Action):
+    """The crisis reply, at once, whatever was running. The flow's draft stays
+    so the user can pick it up later; the next check-in opens with how they are."""
+
+    def name(self) -> Text:
+        return "action_crisis"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        users.mark_crisis(get_db(), chat_id(tracker), now())
+        dispatcher.utter_message(text=say("crisis", "reply"))
+        if tracker.get_slot("flow"):
+            dispatcher.utter_message(text=say("crisis", "later"))
+        return [SlotSet("flow", None), SlotSet("flow_input", None)]

@@ -1,0 +1,126 @@
+"""First contact (what the bot does, consent, work situation) and erasure."""
+
+from __future__ import annotations
+
+from typing import List
+
+from actions.content import say
+from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
+from bot.storage import privacy, users
+
+YES_WORDS = ("ja", "jawel", "is goed", "prima", "oke", "ok", "akkoord", "goed", "yes", "prima hoor")
+NO_WORDS = ("nee", "neen", "liever niet", "nope", "niet")
+
+
+def _yes_no(turn: Turn, yes_title: str, no_title: str) -> str:
+    """'yes', 'no' or '' for an answer to a yes/no question."""
+    text = turn.clean.lower().strip(" .!")
+    if text == yes_title.lower() or turn.intent == "affirm" or text in YES_WORDS or text.startswith("ja"):
+        return "yes"
+    if text == no_title.lower() or turn.intent == "deny" or text in NO_WORDS or text.startswith("nee"):
+        return "no"
+    return ""
+
+
+def menu() -> Reply:
+    return Reply(
+        say("onboarding", "ready"),
+        buttons=[
+            (say("onboarding", "menu_prepare"), "/prepare_meeting"),
+            (say("onboarding", "menu_practice"), "/practice"),
+            (say("onboarding", "menu_checkin"), "/checkin"),
+            (say("onboarding", "menu_question"), "/help"),
+        ],
+    )
+
+
+class OnboardingFlow(Flow):
+    name = "onboarding"
+    first_step = "consent"
+    needs_consent = False
+
+    def start(self, ctx: FlowContext) -> List[Reply]:
+        user = users.get_user(ctx.db, ctx.chat_id) or {}
+        if user.get("consent") == "yes" and user.get("work_status") and not ctx.data.get("pending_flow"):
+            ctx.step = DONE
+            return [Reply(say("onboarding", "welcome_back")), menu()]
+        ctx.step = "consent" if user.get("consent") != "yes" else "work_status"
+        return [Reply(say("onboarding", "welcome"))]
+
+    def ask(self, ctx: FlowContext) -> List[Reply]:
+        if ctx.step == "consent":
+            return [Reply(say("onboarding", "consent_question"), buttons=[
+                (say("onboarding", "consent_yes"), say("onboarding", "consent_yes")),
+                (say("onboarding", "consent_no"), say("onboarding", "consent_no")),
+            ])]
+        options = ("work_employed", "work_contract_ended", "work_self_employed")
+        return [Reply(say("onboarding", "work_status_question"),
+                      buttons=[(say("onboarding", key), say("onboarding", key)) for key in options])]
+
+    def handle(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        if ctx.step == "consent":
+            answer = _yes_no(turn, say("onboarding", "consent_yes"), say("onboarding", "consent_no"))
+            if answer == "yes":
+                users.set_consent(ctx.db, ctx.chat_id, True, ctx.now)
+                advance(ctx, "work_status")
+                return [Reply(say("onboarding", "consent_given"))]
+            if answer == "no":
+                users.set_consent(ctx.db, ctx.chat_id, False, ctx.now)
+                privacy.erase_user(ctx.db, ctx.chat_id, keep_user_row=True)
+                ctx.step = DONE
+                return [Reply(say("onboarding", "consent_declined"))]
+            return [Reply(say("onboarding", "consent_unclear"))]
+
+        status = _work_status(turn.clean)
+        if not status:
+            return [Reply(say("onboarding", "work_status_unclear"))]
+        users.update_settings(ctx.db, ctx.chat_id, work_status=status)
+        ctx.step = DONE
+        replies: List[Reply] = []
+        if status != "employed":
+            replies.append(Reply(say("onboarding", f"status_{status}")))
+        pending = ctx.data.get("pending_flow")
+        if pending and pending != self.name:
+            ctx.switch_to = pending
+        else:
+            replies.append(menu())
+        return replies
+
+
+def _work_status(text: str) -> str:
+    lowered = text.lower()
+    if lowered == say("onboarding", "work_employed").lower() or "dienst" in lowered or "werkgever" in lowered:
+        return "employed"
+    if lowered == say("onboarding", "work_contract_ended").lower() or "afgelopen" in lowered or "uwv" in lowered \
+            or "geen contract" in lowered or "ww" in lowered.split():
+        return "contract_ended"
+    if lowered == say("onboarding", "work_self_employed").lower() or "zzp" in lowered or "zelfstandig" in lowered \
+            or "eigen bedrijf" in lowered or "ondernemer" in lowered:
+        return "self_employed"
+    return ""
+
+
+class EraseFlow(Flow):
+    """/wissen: confirm, then erase everything about the user."""
+
+    name = "erase"
+    first_step = "confirm"
+    needs_consent = False
+
+    def ask(self, ctx: FlowContext) -> List[Reply]:
+        return [Reply(say("onboarding", "erase_question"), buttons=[
+            (say("onboarding", "erase_yes"), say("onboarding", "erase_yes")),
+            (say("onboarding", "erase_no"), say("onboarding", "erase_no")),
+        ])]
+
+    def handle(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        answer = _yes_no(turn, say("onboarding", "erase_yes"), say("onboarding", "erase_no"))
+        if answer == "yes":
+            privacy.erase_user(ctx.db, ctx.chat_id)
+            # The tracker store is purged by the bridge when it sees this marker.
+            ctx.step = DONE
+            return [Reply(say("onboarding", "erase_done"), custom={"erased": True})]
+        if answer == "no":
+            ctx.step = DONE
+            return [Reply(say("onboarding", "erase_cancelled"))]
+        return [Reply(say("onboarding", "consent_unclear"))]

@@ -1,0 +1,51 @@
+"""/mijngegevens: everything stored about the user, as a message and a file."""
+
+from __future__ import annotations
+
+import json
+from typing import List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import chat_id, get_db, now, send
+from actions.content import say
+from actions.flows.base import Reply
+from bot.config import get_settings
+from bot.storage import privacy
+
+TABLE_NAMES_NL = {
+    "users": "instellingen",
+    "meetings": "gesprekken",
+    "goals": "doelen",
+    "statements": "wat je wel en niet kunt",
+    "questions": "vragen",
+    "drafts": "onafgemaakte stappen",
+    "reminders": "herinneringen",
+    "checkins": "check-ins",
+    "practice_attempts": "oefeningen",
+}
+
+
+class ActionExportData(Action):
+    def name(self) -> Text:
+        return "action_export_data"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        user = chat_id(tracker)
+        data = privacy.export_user(get_db(), user)
+        if not data or list(data) == ["users"] and data["users"][0].get("consent") != "yes":
+            send(dispatcher, [Reply(say("onboarding", "export_empty"))])
+            return []
+        lines = [f"- {TABLE_NAMES_NL.get(table, table)}: {len(rows)}" for table, rows in data.items()]
+        out_dir = get_settings().data_dir / "exports" / user
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"mijn-gegevens-{now().strftime('%Y%m%d-%H%M%S')}.json"
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+        path.chmod(0o600)
+        send(dispatcher, [Reply(say("onboarding", "export_intro") + "\n" + "\n".join(lines),
+                                custom={"document": {"path": str(path), "filename": "mijn-gegevens.json",
+                                                     "delete_after_send": True}})])
+        return []

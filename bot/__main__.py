@@ -1,0 +1,69 @@
+"""Entry point: `python -m bot run|chat|train|reminders ...`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from bot.config import ROOT, get_settings
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Telegram URLs carry the bot token.
+    for noisy in ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Regiecoach")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start Rasa, the action server and the bot (Telegram or local chat)")
+    run.add_argument("--config", default="config.yml")
+    chat = sub.add_parser("chat", help="local chat on stdin/stdout")
+    chat.add_argument("--config", default="config.yml")
+    chat.add_argument("--user", default="local", help="chat id for the local user")
+    train = sub.add_parser("train", help="train the model if its inputs changed")
+    train.add_argument("--config", default="config.yml")
+    sub.add_parser("reminders", help="operator commands: list, add", add_help=False)
+    args, rest = parser.parse_known_args(argv)
+
+    if args.command == "reminders":
+        from bot.reminders_cli import main as reminders_main
+
+        return reminders_main(rest)
+    if rest:
+        parser.error(f"unknown arguments: {rest}")
+
+    from bot.launcher import ensure_model, services_running
+
+    config = ROOT / args.config if not Path(args.config).is_absolute() else Path(args.config)
+    if args.command == "train":
+        print(ensure_model(config))
+        return 0
+    settings = get_settings()
+    if args.command == "chat" or (args.command == "run" and not settings.telegram_token):
+        logging.basicConfig(level=logging.WARNING)
+        from bot.app import run_local
+
+        with services_running(settings, config) as services:
+            try:
+                asyncio.run(run_local(settings, services, chat_id=getattr(args, "user", "local")))
+            except KeyboardInterrupt:
+                pass
+        return 0
+    _logging()
+    from bot.app import run_telegram
+
+    with services_running(settings, config) as services:
+        print("Regiecoach draait op Telegram. Stoppen met Ctrl-C.", flush=True)
+        run_telegram(settings, services)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

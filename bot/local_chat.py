@@ -1,0 +1,73 @@
+"""The local terminal chat: the same bridge, storage and scheduler as the
+Telegram bot, with stdin and stdout instead of Telegram.
+
+Buttons are shown numbered; the user answers with the number or the title.
+Each reply is flushed at once, so a program can talk through a pipe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from typing import Callable, List, Optional, Sequence, TextIO, Tuple
+
+from bot.bridge import Bridge, OutMessage
+from bot.commands import payload_for_command
+
+
+class TerminalChannel:
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+        self.buttons: List[Tuple[str, str]] = []  # the latest keyboard: (title, button id)
+
+    async def deliver(self, chat_id: str, message: OutMessage, button_ids: Sequence[str]) -> None:
+        lines = []
+        if message.text:
+            lines.append(message.text)
+        if message.document:
+            lines.append(f"[Document: {message.document.get('filename')} -> {message.document.get('path')}]")
+        if message.buttons:
+            self.buttons = [(title, button_id) for (title, _), button_id in zip(message.buttons, button_ids)]
+            lines.extend(f"  {number}) {title}" for number, (title, _) in enumerate(self.buttons, start=1))
+        self.out.write("Regiecoach: " + "\n".join(lines) + "\n")
+        self.out.flush()
+
+    def resolve(self, text: str) -> Optional[str]:
+        """The button id for '2' or a button title, if the user chose one."""
+        choice = text.strip()
+        if choice.isdigit() and 1 <= int(choice) <= len(self.buttons):
+            return self.buttons[int(choice) - 1][1]
+        for title, button_id in self.buttons:
+            if choice.lower() == title.lower():
+                return button_id
+        return None
+
+
+async def chat_loop(bridge: Bridge, channel: TerminalChannel, chat_id: str,
+                    read_line: Callable[[], Optional[str]], interactive: bool) -> None:
+    while True:
+        if interactive:
+            sys.stdout.write("Jij: ")
+            sys.stdout.flush()
+        line = await asyncio.to_thread(read_line)
+        if line is None:
+            return
+        text = line.rstrip("\n")
+        button_id = channel.resolve(text)
+        if button_id:
+            button = bridge.press_button(chat_id, button_id)
+            channel.buttons = []
+            if button:
+                text = button["payload"]
+        elif text.startswith("/"):
+            text = payload_for_command(text) or text
+        await bridge.handle_text(chat_id, text, f"local:{uuid.uuid4().hex}")
+
+
+def stdin_reader(stream: TextIO = sys.stdin) -> Callable[[], Optional[str]]:
+    def read() -> Optional[str]:
+        line = stream.readline()
+        return line if line else None
+
+    return read

@@ -1,0 +1,381 @@
+"""Meetings and what the user prepares for them: goals, what they can and
+can't do (with examples), energy, a proposal and questions; afterwards the
+look back (goal status, felt heard, agreements).
+
+Every function checks that a row belongs to `chat_id`, so a payload with
+someone else's id does nothing. Writes refuse without consent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+from sqlite_utils import Database
+
+from bot.storage.db import iso
+from bot.storage.users import require_consent
+
+GOAL_STATUSES = ("open", "reached", "partly", "not")
+STATEMENT_KINDS = ("can", "cannot", "energy")
+HEARD_VALUES = ("ja", "deels", "nee")
+# Statuses of a meeting that has not been looked back on yet.
+OPEN_MEETING = ("planned", "prepared")
+
+
+def _one(db: Database, sql: str, params: List[Any]) -> Optional[Dict[str, Any]]:
+    rows = list(db.query(sql, params))
+    return dict(rows[0]) if rows else None
+
+
+# --- meetings -------------------------------------------------------------------
+
+
+def create_meeting(
+    db: Database,
+    chat_id: str,
+    with_whom: str,
+    now: dt.datetime,
+    starts_at: Optional[dt.datetime] = None,
+    status: str = "planned",
+) -> int:
+    require_consent(db, chat_id)
+    table = db["meetings"]
+    table.insert(  # type: ignore[union-attr]
+        {
+            "chat_id": str(chat_id),
+            "with_whom": with_whom,
+            "starts_at": iso(starts_at) if starts_at else None,
+            "status": status,
+            "created_at": iso(now),
+        }
+    )
+    db.conn.commit()
+    return int(table.last_pk)  # type: ignore[union-attr]
+
+
+def get_meeting(db: Database, chat_id: str, meeting_id: Any) -> Optional[Dict[str, Any]]:
+    try:
+        key = int(meeting_id)
+    except (TypeError, ValueError):
+        return None
+    return _one(db, "select * from meetings where id = ? and chat_id = ?", [key, str(chat_id)])
+
+
+def update_meeting(db: Database, chat_id: str, meeting_id: int, **fields: Any) -> bool:
+    """Change with_whom, starts_at (aware datetime), status, energy_pattern or proposal."""
+    allowed = {"with_whom", "starts_at", "status", "energy_pattern", "proposal"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"unknown meeting fields: {sorted(unknown)}")
+    require_consent(db, chat_id)
+    if get_meeting(db, chat_id, meeting_id) is None:
+        return False
+    if isinstance(fields.get("starts_at"), dt.datetime):
+        fields["starts_at"] = iso(fields["starts_at"])
+    db["meetings"].update(int(meeting_id), fields)  # type: ignore[union-attr]
+    db.conn.commit()
+    return True
+
+
+def set_energy(db: Database, chat_id: str, meeting_id: int, text: Optional[str]) -> bool:
+    return update_meeting(db, chat_id, meeting_id, energy_pattern=text)
+
+
+def set_proposal(db: Database, chat_id: str, meeting_id: int, text: Optional[str]) -> bool:
+    return update_meeting(db, chat_id, meeting_id, proposal=text)
+
+
+def list_meetings(db: Database, chat_id: str) -> List[Dict[str, Any]]:
+    """All meetings of the user, soonest first (meetings without a time last)."""
+    return [
+        dict(row)
+        for row in db.query(
+            "select * from meetings where chat_id = ? and coalesce(status, '') != 'cancelled' "
+            "order by starts_at is null, starts_at, id",
+            [str(chat_id)],
+        )
+    ]
+
+
+def next_meeting(db: Database, chat_id: str, now: dt.datetime) -> Optional[Dict[str, Any]]:
+    """The first planned or prepared meeting still ahead."""
+    return _one(
+        db,
+        "select * from meetings where chat_id = ? and starts_at >= ? and status in ('planned', 'prepared') "
+        "order by starts_at limit 1",
+        [str(chat_id), iso(now)],
+    )
+
+
+def latest_prepared_meeting(db: Database, chat_id: str) -> Optional[Dict[str, Any]]:
+    """The meeting whose card was made last (prepared, or already looked back on)."""
+    return _one(
+        db,
+        "select * from meetings where chat_id = ? and status in ('prepared', 'done') order by id desc limit 1",
+        [str(chat_id)],
+    )
+
+
+def meetings_due_for_debrief(db: Database, chat_id: str, now: dt.datetime) -> List[Dict[str, Any]]:
+    """Meetings that have started and were not looked back on yet, latest first."""
+    return [
+        dict(row)
+        for row in db.query(
+            "select * from meetings where chat_id = ? and starts_at <= ? and status in ('planned', 'prepared') "
+            "and reviewed_at is null order by starts_at desc",
+            [str(chat_id), iso(now)],
+        )
+    ]
+
+
+_UNSET: Any = object()
+
+
+def record_debrief(
+    db: Database,
+    chat_id: str,
+    meeting_id: int,
+    now: dt.datetime,
+    felt_heard: Optional[str] = _UNSET,
+    agreements: Optional[str] = _UNSET,
+    finished: bool = False,
+) -> bool:
+    """Store part of the look back (only the fields passed); `finished` marks
+    the meeting done so it is not offered for a look back again."""
+    require_consent(db, chat_id)
+    if get_meeting(db, chat_id, meeting_id) is None:
+        return False
+    fields: Dict[str, Any] = {}
+    if felt_heard is not _UNSET:
+        if felt_heard is not None and felt_heard not in HEARD_VALUES:
+            raise ValueError(f"felt_heard must be one of {HEARD_VALUES}")
+        fields["felt_heard"] = felt_heard
+    if agreements is not _UNSET:
+        fields["agreements"] = agreements
+    if finished:
+        fields["status"] = "done"
+        fields["reviewed_at"] = iso(now)
+    if fields:
+        db["meetings"].update(int(meeting_id), fields)  # type: ignore[union-attr]
+        db.conn.commit()
+    return True
+
+
+# --- goals ------------------------------------------------------------------------
+
+
+def add_goal(db: Database, chat_id: str, meeting_id: int, text: str, now: dt.datetime) -> int:
+    require_consent(db, chat_id)
+    if get_meeting(db, chat_id, meeting_id) is None:
+        raise ValueError("meeting not found")
+    table = db["goals"]
+    table.insert(  # type: ignore[union-attr]
+        {"meeting_id": int(meeting_id), "chat_id": str(chat_id), "text": text, "status": "open", "created_at": iso(now)}
+    )
+    db.conn.commit()
+    return int(table.last_pk)  # type: ignore[union-attr]
+
+
+def get_goal(db: Database, chat_id: str, goal_id: Any) -> Optional[Dict[str, Any]]:
+    try:
+        key = int(goal_id)
+    except (TypeError, ValueError):
+        return None
+    return _one(db, "select * from goals where id = ? and chat_id = ?", [key, str(chat_id)])
+
+
+def list_goals(db: Database, chat_id: str, meeting_id: int) -> List[Dict[str, Any]]:
+    return [
+        dict(row)
+        for row in db.query(
+            "select * from goals where chat_id = ? and meeting_id = ? order by id", [str(chat_id), int(meeting_id)]
+        )
+    ]
+
+
+def list_goals_by_meeting(db: Database, chat_id: str) -> List[Tuple[Dict[str, Any], List[Dict[str, Any]]]]:
+    """(meeting, goals) pairs for every meeting with at least one goal, latest meeting first."""
+    result = []
+    for meeting in reversed(list_meetings(db, chat_id)):
+        goals = list_goals(db, chat_id, meeting["id"])
+        if goals:
+            result.append((meeting, goals))
+    return result
+
+
+def update_goal_text(db: Database, chat_id: str, goal_id: int, text: str) -> bool:
+    require_consent(db, chat_id)
+    if get_goal(db, chat_id, goal_id) is None:
+        return False
+    db["goals"].update(int(goal_id), {"text": text})  # type: ignore[union-attr]
+    db.conn.commit()
+    return True
+
+
+def set_goal_status(db: Database, chat_id: str, goal_id: int, status: str) -> bool:
+    if status not in GOAL_STATUSES:
+        raise ValueError(f"status must be one of {GOAL_STATUSES}")
+    require_consent(db, chat_id)
+    if get_goal(db, chat_id, goal_id) is None:
+        return False
+    db["goals"].update(int(goal_id), {"status": status})  # type: ignore[union-attr]
+    db.conn.commit()
+    return True
+
+
+def delete_goal(db: Database, chat_id: str, goal_id: int) -> bool:
+    require_consent(db, chat_id)
+    if get_goal(db, chat_id, goal_id) is None:
+        return False
+    db.execute("delete from goals where id = ? and chat_id = ?", [int(goal_id), str(chat_id)])
+    db.conn.commit()
+    return True
+
+
+# --- can / cannot / energy statements -----------------------------------------------
+
+
+def add_statement(
+    db: Database, chat_id: str, meeting_id: int, kind: str, text: str, example: Optional[str], now: dt.datetime
+) -> int:
+    if kind not in STATEMENT_KINDS:
+        raise ValueError(f"kind must be one of {STATEMENT_KINDS}")
+    require_consent(db, chat_id)
+    if get_meeting(db, chat_id, meeting_id) is None:
+        raise ValueError("meeting not found")
+    table = db["statements"]
+    table.insert(  # type: ignore[union-attr]
+        {
+            "meeting_id": int(meeting_id),
+            "chat_id": str(chat_id),
+            "kind": kind,
+            "text": text,
+            "example": example,
+            "created_at": iso(now),
+        }
+    )
+    db.conn.commit()
+    return int(table.last_pk)  # type: ignore[union-attr]
+
+
+def set_statement(
+    db: Database,
+    chat_id: str,
+    meeting_id: int,
+    kind: str,
+    now: dt.datetime,
+    text: Optional[str] = None,
+    example: Optional[str] = None,
+) -> int:
+    """The one statement of `kind` for this meeting: created, or its text or
+    example replaced (so correcting an answer does not add a second one)."""
+    existing = list_statements(db, chat_id, meeting_id, kind)
+    if not existing:
+        return add_statement(db, chat_id, meeting_id, kind, text or "", example, now)
+    require_consent(db, chat_id)
+    fields: Dict[str, Any] = {}
+    if text is not None:
+        fields["text"] = text
+    if example is not None:
+        fields["example"] = example
+    if fields:
+        db["statements"].update(existing[0]["id"], fields)  # type: ignore[union-attr]
+        db.conn.commit()
+    return int(existing[0]["id"])
+
+
+def list_statements(db: Database, chat_id: str, meeting_id: int, kind: Optional[str] = None) -> List[Dict[str, Any]]:
+    sql = "select * from statements where chat_id = ? and meeting_id = ?"
+    params: List[Any] = [str(chat_id), int(meeting_id)]
+    if kind:
+        sql += " and kind = ?"
+        params.append(kind)
+    return [dict(row) for row in db.query(sql + " order by id", params)]
+
+
+# --- questions ------------------------------------------------------------------------
+
+
+def add_question(db: Database, chat_id: str, meeting_id: int, text: str, now: dt.datetime) -> int:
+    require_consent(db, chat_id)
+    if get_meeting(db, chat_id, meeting_id) is None:
+        raise ValueError("meeting not found")
+    table = db["questions"]
+    table.insert(  # type: ignore[union-attr]
+        {"meeting_id": int(meeting_id), "chat_id": str(chat_id), "text": text, "created_at": iso(now)}
+    )
+    db.conn.commit()
+    return int(table.last_pk)  # type: ignore[union-attr]
+
+
+def list_questions(db: Database, chat_id: str, meeting_id: int) -> List[Dict[str, Any]]:
+    return [
+        dict(row)
+        for row in db.query(
+            "select * from questions where chat_id = ? and meeting_id = ? order by id", [str(chat_id), int(meeting_id)]
+        )
+    ]
+
+
+def clear_questions(db: Database, chat_id: str, meeting_id: int) -> None:
+    """Remove the questions of a meeting (the user answers that step again)."""
+    require_consent(db, chat_id)
+    db.execute("delete from questions where chat_id = ? and meeting_id = ?", [str(chat_id), int(meeting_id)])
+    db.conn.commit()
+
+
+# --- progress ---------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """The user's own version of the study's numbers. Goals count as
+    "(mostly) reached" when reached or partly reached."""
+
+    meetings_prepared: int  # meetings with at least one goal
+    goals_rated: int
+    goals_mostly_reached: int
+    meetings_reviewed: int  # meetings where "felt heard" was answered
+    meetings_heard: int  # ... answered "ja"
+    meetings_heard_partly: int
+
+    @staticmethod
+    def _share(part: int, whole: int) -> Optional[int]:
+        return round(100 * part / whole) if whole else None
+
+    @property
+    def goals_share(self) -> Optional[int]:
+        return self._share(self.goals_mostly_reached, self.goals_rated)
+
+    @property
+    def heard_share(self) -> Optional[int]:
+        return self._share(self.meetings_heard, self.meetings_reviewed)
+
+
+def progress_numbers(db: Database, chat_id: str) -> Progress:
+    cid = str(chat_id)
+    prepared = _one(
+        db, "select count(distinct meeting_id) as n from goals where chat_id = ?", [cid]
+    ) or {"n": 0}
+    goals = _one(
+        db,
+        "select sum(status in ('reached', 'partly', 'not')) as rated, "
+        "sum(status in ('reached', 'partly')) as mostly from goals where chat_id = ?",
+        [cid],
+    ) or {}
+    heard = _one(
+        db,
+        "select count(felt_heard) as rated, sum(felt_heard = 'ja') as yes, sum(felt_heard = 'deels') as partly "
+        "from meetings where chat_id = ? and felt_heard is not null",
+        [cid],
+    ) or {}
+    return Progress(
+        meetings_prepared=int(prepared["n"] or 0),
+        goals_rated=int(goals.get("rated") or 0),
+        goals_mostly_reached=int(goals.get("mostly") or 0),
+        meetings_reviewed=int(heard.get("rated") or 0),
+        meetings_heard=int(heard.get("yes") or 0),
+        meetings_heard_partly=int(heard.get("partly") or 0),
+    )
