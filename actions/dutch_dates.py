@@ -309,6 +309,11 @@ def combine(day: dt.date, time: Tuple[int, int], tz: dt.tzinfo) -> dt.datetime:
     return _localise(day, time[0], time[1], tz)
 
 
+def format_day(day: dt.date) -> str:
+    """"dinsdag 1 december"."""
+    return f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]}"
+
+
 def format_dutch(moment: dt.datetime, tz: dt.tzinfo, with_time: bool = True) -> str:
     """"dinsdag 1 december om 10:00" in the user's zone, without locale settings."""
     local = moment.astimezone(tz)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -36,9 +36,9 @@ class ActionStartFlow(Action):
         replies, running = engine.start(get_db(), chat_id(tracker), flow_name, now(), tz(), trigger or None)
         send(dispatcher, replies)
         if running is None:
-            return [SlotSet("flow", None), SlotSet("flow_input", None)]
-        # The form asks the questions; rules stay short because of this.
-        return [SlotSet("flow", running), SlotSet("flow_input", None), FollowupAction("flow_form")]
+            # Finished at once: flow_form completes on activation (see data/rules/flows.yml).
+            return [SlotSet("flow", None), SlotSet("flow_input", "done")]
+        return [SlotSet("flow", running), SlotSet("flow_input", None)]
 
 
 class ActionAskFlowInput(Action):

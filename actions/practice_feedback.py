@@ -19,8 +19,8 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Dict, Iterable, List, Optional, Sequence
 
 SKILLS = ("examples", "both", "proposal", "calm")
 
@@ -32,13 +32,13 @@ class SkillScores:
     proposal: bool = False
     calm: bool = True
 
-    def as_dict(self) -> Dict[str, bool]:
+    def as_dict(self) -> dict[str, bool]:
         return asdict(self)
 
     def count(self) -> int:
         return sum(1 for value in self.as_dict().values() if value)
 
-    def missing(self) -> List[str]:
+    def missing(self) -> list[str]:
         return [skill for skill in SKILLS if not getattr(self, skill)]
 
 
@@ -66,7 +66,7 @@ def normalise(text: str) -> str:
     return "".join(_TYPOS.get(word, word) for word in words)
 
 
-def _tokens(text: str) -> List[str]:
+def _tokens(text: str) -> list[str]:
     return re.findall(r"[a-z]+", text)
 
 
@@ -96,7 +96,7 @@ _EXAMPLE_PATTERNS = [
     r"\bper (?:dag|week)\b",
     r"\bna (?:een|de|het|\d|twee|drie|tien|twintig|dertig|vijf|half|anderhalf)\b",
     r"\b(?:bijvoorbeeld|zoals)\b",
-    r"\bals ik (?:\w+ ){0,3}(?:doe|lees|werk|zit|sta|loop|rij|fiets|bel|vergader|lig|reis|ga)\b",
+    r"\bals ik (?:\w+ ){0,3}(?:doe|lees|werk|zit|sta|loop|rij|fiets|bel|vergader|lig|reis)\b",
     r"\b(?:ochtends|middags|avonds|ochtend|middag|avond|lunch)\b",
     r"\bop een (?:goede|slechte) dag\b",
     r"\b(?:stille|rustige) (?:ruimte|plek|kamer)\b",
@@ -120,9 +120,11 @@ _CAN_POSITIVE = [
     r"\bkan ik\b(?! (?:je |jou )?(?:wel )?(?:zeggen|vertellen|uitleggen))",
     r"\b(?:ik|je) kun\b", r"\blukt\b", r"\blukken\b", r"\b(?:gaat|gaan)\b(?= (?:het )?(?:wel|goed|prima|nog)\b|\s*[,.;]|$)",
     r"\bhou ik\b", r"\bhoud ik\b", r"\bred ik\b", r"\bkan ik aan\b", r"\bdat is geen probleem\b",
-    r"\bik doe\b", r"\bvol te houden\b",
+    r"\bik doe\b", r"\bvol te houden\b", r"\bik wil best\b",
 ]
-_NEGATION = r"\b(?:niet|geen|niks|niets|nooit|nauwelijks|amper|te veel|teveel|te zwaar|te lang|te vroeg)\b"
+_NEGATION = (
+    r"\b(?:niet|geen|niks|niets|nooit|nauwelijks|amper|te veel|teveel|te zwaar|te lang|te vroeg|te ver|te snel)\b"
+)
 # A limit, said without a negation word ("mijn energie is weg").
 _LIMIT = [
     r"\b(?:is|zijn) (?:mijn \w+ )?(?:op|weg)\b", r"\benergie (?:is )?(?:weg|op)\b", r"\bkapot\b", r"\bduizelig\b",
@@ -144,6 +146,8 @@ _PROPOSAL_PATTERNS = [
     r"\bsecond opinion\b", r"\bdeskundigenoordeel\b", r"\b(?:is|zijn) .{0,40}\been optie\b",
     r"\b(?:ik )?heb .{0,40}\bnodig\b(?=.*\b(?:dan|zodat|om)\b)", r"\baanpassing(?:en)?\b",
     r"\bevalueren\b", r"\bevaluatie\b",
+    # An amount offered as a question or a "maybe" is a proposal: "misschien 2 dagen van 2 uur?"
+    rf"\bmisschien (?:\w+ )?{_NUMBER}\s*{_CAPACITY_UNIT}\b", rf"\b{_NUMBER}\s*{_CAPACITY_UNIT}\b[^.!?]*\?",
 ]
 
 _ANGRY_PHRASES = [
@@ -171,7 +175,7 @@ _ABBREVIATIONS = {"uwv", "cvs", "pds", "avg", "arbo", "wia", "wga", "ok", "oke",
 
 # --- detectors -------------------------------------------------------------
 
-def _clauses(text: str) -> List[str]:
+def _clauses(text: str) -> list[str]:
     """Split a turn into clauses, so "x lukt, maar y niet" is seen as two."""
     parts = re.split(r"[.;:!?]+|,|\bmaar\b|\ben op\b|\bterwijl\b|\bbehalve\b", text)
     return [part.strip() for part in parts if part and part.strip()]
@@ -183,14 +187,15 @@ def _has_example(text: str) -> bool:
     return _fuzzy_any(_tokens(text), _TASK_WORDS, cutoff=0.88)
 
 
-def _clause_polarity(clause: str, previous_had_can: bool) -> Optional[str]:
+def _clause_polarity(clause: str, seen_can: bool) -> str | None:
     """'can', 'cannot' or None for one clause."""
-    negated = bool(re.search(_NEGATION, clause))
+    # "geen probleem" and "geen punt" say something works, not a limit.
+    negated = bool(re.search(_NEGATION, re.sub(r"\bgeen (?:probleem|punt|moeite)\b", "", clause)))
     has_verb = bool(re.search(_CAN_VERBS, clause))
     concrete = _has_example(clause)
     if negated:
         # "lang staan niet" and "maar niet zoveel" are limits too.
-        if has_verb or concrete or previous_had_can:
+        if has_verb or concrete or seen_can:
             if re.search(r"\bhoef\b|\bniet (?:zeggen|vertellen)\b", clause) and not concrete:
                 return None
             return "cannot"
@@ -204,12 +209,12 @@ def _clause_polarity(clause: str, previous_had_can: bool) -> Optional[str]:
 
 def _names_both(text: str) -> bool:
     found = set()
-    previous_had_can = False
+    seen_can = False  # after "wat ik kan: ...", a bare "wat niet: ..." is a limit
     for clause in _clauses(text):
-        polarity = _clause_polarity(clause, previous_had_can)
+        polarity = _clause_polarity(clause, seen_can)
         if polarity:
             found.add(polarity)
-        previous_had_can = bool(re.search(_CAN_VERBS, clause))
+        seen_can = seen_can or bool(re.search(_CAN_VERBS, clause))
     return found == {"can", "cannot"}
 
 
@@ -279,11 +284,11 @@ def shorten(text: str, limit: int = 60) -> str:
     return cut + "…"
 
 
-def _sentences(text: str) -> List[str]:
+def _sentences(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"(?<=[.!?])\s+", " ".join((text or "").split())) if part.strip()]
 
 
-def fragment_for(turns: Sequence[str], skill: str, limit: int = 60) -> Optional[str]:
+def fragment_for(turns: Sequence[str], skill: str, limit: int = 60) -> str | None:
     """A short quote (≤ `limit` chars) from the first turn that showed `skill`:
     the sentence that shows it, shortened."""
     for turn in turns:
@@ -296,10 +301,10 @@ def fragment_for(turns: Sequence[str], skill: str, limit: int = 60) -> Optional[
     return None
 
 
-def best_sentence(turns: Sequence[str], limit: int = 200) -> Optional[str]:
+def best_sentence(turns: Sequence[str], limit: int = 200) -> str | None:
     """The sentence worth saving for the conversation card: the calm one
     showing most skills (a calm sentence only, never an angry one)."""
-    best: Optional[str] = None
+    best: str | None = None
     best_score = 0
     for turn in turns:
         for sentence in _sentences(turn):

@@ -9,28 +9,28 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions.practice_feedback import SKILLS, analyse_turn  # noqa: E402
+from actions.practice_feedback import SKILLS, analyse_turn
 
 LABELLED = ROOT / "tests" / "data" / "practice_labelled.yml"
 
 
-def load_labelled(split: str = "all") -> List[Dict]:
+def load_labelled(split: str = "all") -> list[dict]:
     data = yaml.safe_load(LABELLED.read_text(encoding="utf-8"))
     parts = ("dev", "heldout") if split == "all" else (split,)
     return [item for part in parts for item in data[part]]
 
 
-def score(items: Sequence[Dict]) -> Dict[str, Tuple[float, float, int]]:
+def score(items: Sequence[dict]) -> dict[str, tuple[float, float, int]]:
     """skill -> (precision, recall, n). For calm the positive class is calm."""
-    result: Dict[str, Tuple[float, float, int]] = {}
+    result: dict[str, tuple[float, float, int]] = {}
     predictions = [analyse_turn(item["text"]) for item in items]
     for skill in SKILLS:
         tp = fp = fn = 0

@@ -486,7 +486,7 @@ def active_since(db: Database, chat_id: str, moment: dt.datetime | None) -> bool
 def open_goals(db: Database, chat_id: str, limit: int = 5) -> list[dict[str, Any]]:
     """The user's open goals, newest first (read only; the meeting helper owns goals)."""
     return [dict(r) for r in db.query(
-        "select id, text, status from goals where chat_id = ? and coalesce(status, 'open') not in ('done', 'dropped')"
+        "select id, text, status from goals where chat_id = ? and coalesce(status, 'open') in ('open', 'partly')"
         " order by id desc limit ?",
         [str(chat_id), int(limit)],
     )]

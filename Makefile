@@ -1,0 +1,70 @@
+# Regiecoach. `make run` starts the bot; `make test` runs every test.
+# Both set up what they need first (.venv from requirements.lock).
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
+
+.PHONY: run chat test venv train train-ci lint typecheck validate pytest story-test nlu-eval practice-eval fault-test bench clean
+
+$(VENV)/.installed: requirements.lock
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "Python 3.10 is needed (Rasa 3.6 supports 3.8-3.10)."; \
+	  echo "Install it, e.g. 'pyenv install 3.10.13' or 'apt-get install python3.10 python3.10-venv'."; \
+	  exit 1; fi
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==24.0
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip check
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(PY) -m bot run
+
+chat: venv
+	$(PY) -m bot chat
+
+train: venv
+	$(PY) -m bot train --config config.yml
+
+train-ci: venv
+	$(PY) -m bot train --config config.ci.yml
+
+lint: venv
+	$(VENV)/bin/ruff check bot actions rasa_addons scripts tests bench
+
+typecheck: venv
+	$(VENV)/bin/mypy bot actions rasa_addons
+
+validate: venv
+	$(VENV)/bin/rasa data validate --fail-on-warnings
+
+pytest: venv train-ci
+	REGIECOACH_TEST_MODEL=models/regiecoach-ci.tar.gz $(VENV)/bin/pytest -q
+
+story-test: venv train-ci
+	scripts/story_test.sh models/regiecoach-ci.tar.gz
+
+test: venv lint validate pytest story-test
+
+nlu-eval: venv
+	$(PY) scripts/nlu_eval.py
+
+practice-eval: venv
+	$(PY) scripts/practice_eval.py
+
+fault-test: venv train-ci
+	REGIECOACH_TEST_MODEL=models/regiecoach-ci.tar.gz $(VENV)/bin/pytest -q -m fault tests/fault
+
+bench: venv train-ci
+	$(PY) bench/latency.py --model models/regiecoach-ci.tar.gz
+
+clean:
+	rm -rf models var results/tmp

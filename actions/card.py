@@ -1,0 +1,203 @@
+"""The conversation card: what the user prepared for a meeting, on one page.
+
+Two versions: the user's own, and one for the manager without the energy
+section and with diagnosis words left out (an employer may not ask for the
+diagnosis). The text goes out as a message, the PDF as a document.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from fpdf import FPDF
+from sqlite_utils import Database
+
+from actions.content import say
+from actions.dutch_dates import format_dutch
+from actions.flows.base import Reply
+from bot.config import get_settings
+from bot.storage import meetings, parse_iso
+
+# Words that name a diagnosis. Used for the gentle privacy hint and to keep
+# them off the manager's card. Lower case, no diacritics.
+DIAGNOSIS_WORDS = (
+    "burn-out", "burnout", "burn out", "depressie", "depressief", "kanker", "tumor", "chemo", "hernia",
+    "angststoornis", "paniekstoornis", "paniekaanval", "long covid", "post-covid", "ptss", "adhd", "autisme",
+    "bipolair", "borderline", "reuma", "fibromyalgie", "whiplash", "artrose", "diabetes", "epilepsie",
+    "migraine", "hartinfarct", "herseninfarct", "beroerte", "eetstoornis", "me/cvs", "cvs", "schizofrenie",
+    "psychose", "multiple sclerose", "parkinson", "crohn", "ocd", "dwangstoornis",
+)
+_DIAGNOSIS_RE = re.compile(
+    r"(?<![a-z])(" + "|".join(re.escape(w) for w in sorted(DIAGNOSIS_WORDS, key=len, reverse=True)) + r")(?![a-z])"
+)
+WHO_KEYS = ("bedrijfsarts", "leidinggevende", "arbeidsdeskundige", "casemanager")
+FONT_DIR = Path(__import__("matplotlib").get_data_path()) / "fonts" / "ttf"
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def mentions_diagnosis(text: Optional[str]) -> bool:
+    return bool(text) and bool(_DIAGNOSIS_RE.search(_fold(text or "")))
+
+
+def redact_diagnosis(text: str) -> str:
+    """The text with diagnosis words replaced (matched on a folded copy of equal length)."""
+    folded = _fold(text)
+    if len(folded) != len(text):  # folding changed lengths (rare ligatures): fall back to the folded text
+        text = folded
+    result, last = [], 0
+    for match in _DIAGNOSIS_RE.finditer(folded):
+        result.append(text[last : match.start()])
+        result.append(say("card", "removed"))
+        last = match.end()
+    result.append(text[last:])
+    return "".join(result)
+
+
+def clean_text(text: Optional[str]) -> str:
+    """User text without control characters, on one line."""
+    if not text:
+        return ""
+    kept = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in str(text))
+    return " ".join(kept.split())
+
+
+def shorten(text: Optional[str], limit: int = 60) -> str:
+    text = clean_text(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def who_label(with_whom: Optional[str], card: bool = False) -> str:
+    """How to name the other person in a sentence ("de bedrijfsarts")."""
+    key = (with_whom or "").lower()
+    if key in WHO_KEYS:
+        if card and key == "leidinggevende":
+            return say("card", "card_who_leidinggevende")
+        return say("card", f"who_{key}")
+    return shorten(with_whom, 40) or say("card", "who_bedrijfsarts")
+
+
+def card_dir(chat_id: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", str(chat_id)) or "user"
+    return get_settings().data_dir / "cards" / safe
+
+
+def _sections(db: Database, chat_id: str, meeting_id: int, for_manager: bool, tz: Any) -> Optional[Dict[str, Any]]:
+    meeting = meetings.get_meeting(db, chat_id, meeting_id)
+    if meeting is None:
+        return None
+
+    def keep(text: Optional[str]) -> str:
+        text = clean_text(text)
+        return redact_diagnosis(text) if for_manager else text
+
+    who = who_label(meeting.get("with_whom"), card=True)
+    starts_at = parse_iso(meeting.get("starts_at"))
+    header = say("card", "meeting_when", who=who, when=format_dutch(starts_at, tz)) if starts_at else \
+        say("card", "meeting", who=who)
+
+    def statements(kind: str) -> List[Dict[str, str]]:
+        return [
+            {"text": keep(row["text"]), "example": keep(row.get("example"))}
+            for row in meetings.list_statements(db, chat_id, meeting_id, kind)
+            if clean_text(row["text"])
+        ]
+
+    return {
+        "title": say("card", "title_manager" if for_manager else "title"),
+        "header": header,
+        "goals": [keep(goal["text"]) for goal in meetings.list_goals(db, chat_id, meeting_id)],
+        "can": statements("can"),
+        "cannot": statements("cannot"),
+        "energy": None if for_manager else keep(meeting.get("energy_pattern")),
+        "proposal": keep(meeting.get("proposal")),
+        "questions": [keep(q["text"]) for q in meetings.list_questions(db, chat_id, meeting_id)],
+    }
+
+
+def _blocks(card: Dict[str, Any], for_manager: bool) -> List[tuple]:
+    """(heading, [lines]) pairs shared by the text and the PDF version."""
+    empty = say("card", "empty")
+
+    def statement_lines(items: List[Dict[str, str]]) -> List[str]:
+        lines = []
+        for item in items:
+            lines.append("- " + item["text"])
+            if item["example"]:
+                lines.append("  " + say("card", "example", example=item["example"]))
+        return lines or [empty]
+
+    blocks = [
+        (say("card", "goals"), [f"{i}. {g}" for i, g in enumerate(card["goals"], 1)] or [empty]),
+        (say("card", "can"), statement_lines(card["can"])),
+        (say("card", "cannot"), statement_lines(card["cannot"])),
+    ]
+    if not for_manager:
+        blocks.append((say("card", "energy"), [card["energy"] or empty]))
+    blocks.append((say("card", "proposal"), [card["proposal"] or empty]))
+    if card["questions"]:
+        blocks.append((say("card", "questions"), ["- " + q for q in card["questions"]]))
+    return blocks
+
+
+def render_card_text(db: Database, chat_id: str, meeting_id: int, for_manager: bool = False, tz: Any = None) -> str:
+    tz = tz or get_settings().tz
+    card = _sections(db, chat_id, meeting_id, for_manager, tz)
+    if card is None:
+        return say("card", "no_card")
+    parts = [card["title"].upper(), card["header"]]
+    for heading, lines in _blocks(card, for_manager):
+        parts.append(heading + "\n" + "\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def _pdf_safe(text: str) -> str:
+    """Drop characters the font cannot draw (emoji, symbols outside the BMP)."""
+    return "".join(ch for ch in text if ord(ch) <= 0xFFFF and unicodedata.category(ch) not in ("So", "Cs", "Co", "Cn"))
+
+
+def render_card_pdf(
+    db: Database, chat_id: str, meeting_id: int, out_dir: Path, for_manager: bool = False, tz: Any = None
+) -> Path:
+    tz = tz or get_settings().tz
+    card = _sections(db, chat_id, meeting_id, for_manager, tz)
+    if card is None:
+        raise ValueError("meeting not found")
+    pdf = FPDF(format="A4")
+    pdf.set_margins(18, 18, 18)
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(card["title"])
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 18)
+    pdf.multi_cell(0, 10, _pdf_safe(card["title"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 12)
+    pdf.multi_cell(0, 7, _pdf_safe(card["header"]), new_x="LMARGIN", new_y="NEXT")
+    for heading, lines in _blocks(card, for_manager):
+        pdf.ln(4)
+        pdf.set_font("DejaVu", "B", 13)
+        pdf.multi_cell(0, 8, _pdf_safe(heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 11)
+        for line in lines:
+            pdf.multi_cell(0, 6, _pdf_safe(line), new_x="LMARGIN", new_y="NEXT")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    suffix = "-leidinggevende" if for_manager else ""
+    path = out_dir / f"gesprekskaart-{int(meeting_id)}{suffix}.pdf"
+    pdf.output(str(path))
+    return path
+
+
+def card_replies(db: Database, chat_id: str, meeting_id: int, for_manager: bool = False, tz: Any = None) -> List[Reply]:
+    """The card as a message plus the PDF as a document."""
+    text = render_card_text(db, chat_id, meeting_id, for_manager, tz)
+    path = render_card_pdf(db, chat_id, meeting_id, card_dir(chat_id), for_manager, tz)
+    filename = "gesprekskaart-leidinggevende.pdf" if for_manager else "gesprekskaart.pdf"
+    return [Reply(text), Reply(custom={"document": {"path": str(path.resolve()), "filename": filename}})]

@@ -1,0 +1,228 @@
+"""Looking back after a meeting: per goal reached / partly / not, whether
+the user felt heard, what was agreed and when the next meeting is (which
+creates that meeting and its reminders). Ends with their own numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Dict, List
+
+from actions import card
+from actions.content import say
+from actions.dutch_dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
+from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
+from actions.flows.meeting import MAX_TEXT, UNKNOWN_RE, schedule_reminders, yes_no
+from bot.storage import meetings, parse_iso
+
+GOAL_ANSWERS = {"reached": ("bereikt", "gelukt", "ja"), "partly": ("deels", "een beetje", "half", "beetje"),
+                "not": ("niet", "nee", "niet bereikt", "niet gelukt")}
+HEARD_ANSWERS = {"ja": ("ja", "zeker", "jazeker", "wel"), "deels": ("deels", "een beetje", "beetje", "half"),
+                 "nee": ("nee", "niet", "helemaal niet")}
+
+
+def _choice(text: str, options: Dict[str, tuple]) -> str:
+    lowered = text.lower().strip(" .!")
+    for value, words in options.items():
+        if lowered in words:
+            return value
+    for value, words in options.items():  # then the first word: "deels wel" -> deels
+        if lowered.split(" ")[0] in words:
+            return value
+    return ""
+
+
+class DebriefFlow(Flow):
+    name = "debrief"
+    first_step = "goal_0"
+    optional_steps = ("agreed", "next")
+
+    # --- helpers -------------------------------------------------------------
+
+    @staticmethod
+    def _meeting(ctx: FlowContext) -> Dict[str, Any]:
+        return meetings.get_meeting(ctx.db, ctx.chat_id, ctx.data.get("meeting_id")) or {}
+
+    @staticmethod
+    def _goal_step(ctx: FlowContext, index: int) -> str:
+        return f"goal_{index}" if index < len(ctx.data.get("goal_ids") or []) else "heard"
+
+    def _pick_meeting(self, ctx: FlowContext) -> Dict[str, Any]:
+        wanted = ctx.trigger.get("meeting_id")
+        if wanted:
+            meeting = meetings.get_meeting(ctx.db, ctx.chat_id, wanted)
+            if meeting:
+                return meeting
+        due = meetings.meetings_due_for_debrief(ctx.db, ctx.chat_id, ctx.now)
+        return due[0] if due else {}
+
+    # --- flow API ----------------------------------------------------------------
+
+    def start(self, ctx: FlowContext) -> List[Reply]:
+        meeting = self._pick_meeting(ctx)
+        if not meeting:
+            ctx.step = "none_offer"
+            return []
+        ctx.data["meeting_id"] = int(meeting["id"])
+        ctx.data["goal_ids"] = [g["id"] for g in meetings.list_goals(ctx.db, ctx.chat_id, meeting["id"])]
+        starts_at = parse_iso(meeting.get("starts_at"))
+        when = format_dutch(starts_at, ctx.tz, with_time=False) if starts_at else ""
+        replies = [Reply(say("debrief", "intro", who=card.who_label(meeting.get("with_whom")), when=when))]
+        if not ctx.data["goal_ids"]:
+            replies.append(Reply(say("debrief", "no_goals")))
+        ctx.step = self._goal_step(ctx, 0)
+        return replies
+
+    def ask(self, ctx: FlowContext) -> List[Reply]:
+        step = ctx.step
+        yes_no_buttons = [(say("debrief", "yes"), say("debrief", "yes")), (say("debrief", "no"), say("debrief", "no"))]
+        if step == "none_offer":
+            return [Reply(say("debrief", "none_found"), buttons=yes_no_buttons)]
+        if step.startswith("goal_"):
+            goal = meetings.get_goal(ctx.db, ctx.chat_id, ctx.data["goal_ids"][int(step[5:])]) or {"text": ""}
+            keys = ("goal_reached", "goal_partly", "goal_not")
+            return [Reply(say("debrief", "ask_goal", goal=card.shorten(goal["text"])),
+                          buttons=[(say("debrief", k), say("debrief", k)) for k in keys])]
+        if step == "heard":
+            keys = ("heard_yes", "heard_partly", "heard_no")
+            return [Reply(say("debrief", "ask_heard"), buttons=[(say("debrief", k), say("debrief", k)) for k in keys])]
+        if step == "agreed":
+            return [Reply(say("debrief", "ask_agreed"))]
+        if step == "next":
+            unknown = say("debrief", "next_unknown")
+            who = card.who_label(self._meeting(ctx).get("with_whom"))
+            return [Reply(say("debrief", "ask_next", who=who), buttons=[(unknown, unknown)])]
+        if step == "next_time":
+            return [Reply(say("debrief", "ask_next_time", day=format_day(dt.date.fromisoformat(ctx.data["next_date"]))))]
+        if step == "next_confirm":
+            when = format_dutch(dt.datetime.fromisoformat(ctx.data["next_pending"]), ctx.tz)
+            return [Reply(say("debrief", "confirm_next", when=when), buttons=yes_no_buttons)]
+        return []
+
+    def handle(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        step = ctx.step
+        if step == "none_offer":
+            return self._handle_none_offer(ctx, turn)
+        if step.startswith("goal_"):
+            return self._handle_goal(ctx, turn, int(step[5:]))
+        handler = getattr(self, f"_handle_{step}", None)
+        if handler is None:
+            ctx.step = DONE
+            return []
+        return handler(ctx, turn)
+
+    def next_step_after(self, ctx: FlowContext, step: str) -> str:
+        return {"agreed": "next"}.get(step, DONE)
+
+    def skip(self, ctx: FlowContext) -> List[Reply]:
+        if ctx.step == "next":
+            return self._finish(ctx)
+        return super().skip(ctx)
+
+    # --- steps -----------------------------------------------------------------------
+
+    def _handle_none_offer(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        answer = yes_no(turn)
+        if answer == "yes":
+            ctx.step = DONE
+            ctx.switch_to = "meeting"
+            return []
+        if answer == "no":
+            ctx.step = DONE
+            return [Reply(say("debrief", "none_later"))]
+        return [Reply(say("debrief", "unclear"))]
+
+    def _handle_goal(self, ctx: FlowContext, turn: Turn, index: int) -> List[Reply]:
+        status = _choice(turn.clean, GOAL_ANSWERS)
+        if not status:
+            return [Reply(say("debrief", "goal_unclear"))]
+        meetings.set_goal_status(ctx.db, ctx.chat_id, ctx.data["goal_ids"][index], status)
+        advance(ctx, self._goal_step(ctx, index + 1))
+        return []
+
+    def _handle_heard(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        heard = _choice(turn.clean, HEARD_ANSWERS)
+        if not heard and turn.intent in ("affirm", "deny"):
+            heard = "ja" if turn.intent == "affirm" else "nee"
+        if not heard:
+            return [Reply(say("debrief", "unclear"))]
+        meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now, felt_heard=heard)
+        ctx.data["heard"] = heard
+        advance(ctx, "agreed")
+        return []
+
+    def _handle_agreed(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        text = card.clean_text(turn.clean)
+        if len(text) > MAX_TEXT:
+            return [Reply(say("meeting", "too_long", max=MAX_TEXT))]
+        meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now, agreements=text)
+        advance(ctx, "next")
+        return [Reply(say("meeting", "saved"))]
+
+    def _handle_next(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        text = turn.clean
+        if text.lower() == say("debrief", "next_unknown").lower() or UNKNOWN_RE.search(text.lower()):
+            return self._finish(ctx)
+        result = parse_meeting_time(text, ctx.now, ctx.tz)
+        if result.moment is None:
+            return [Reply(say("debrief", "next_unclear"))]
+        if result.in_past:
+            return [Reply(say("debrief", "next_past",
+                              when=format_dutch(result.moment, ctx.tz, with_time=result.has_time)))]
+        if not result.has_time:
+            ctx.data["next_date"] = result.moment.astimezone(ctx.tz).date().isoformat()
+            advance(ctx, "next_time")
+            return []
+        return self._take_next(ctx, result.moment)
+
+    def _take_next(self, ctx: FlowContext, moment: dt.datetime) -> List[Reply]:
+        if moment <= ctx.now:
+            return [Reply(say("debrief", "next_past", when=format_dutch(moment, ctx.tz)))]
+        ctx.data["next_pending"] = moment.isoformat()
+        advance(ctx, "next_confirm")
+        return []
+
+    def _handle_next_time(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        if UNKNOWN_RE.search(turn.clean.lower()):
+            return self._finish(ctx)
+        result = parse_meeting_time(turn.clean, ctx.now, ctx.tz)
+        if result.moment is not None and result.has_time:
+            return self._take_next(ctx, result.moment)
+        time = parse_time_only(turn.clean)
+        if time is None:
+            return [Reply(say("debrief", "time_unclear"))]
+        return self._take_next(ctx, combine(dt.date.fromisoformat(ctx.data["next_date"]), time, ctx.tz))
+
+    def _handle_next_confirm(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        answer = yes_no(turn)
+        if answer == "no":
+            history: List[str] = ctx.data.setdefault("_history", [])
+            while history and history.pop() != "next":
+                pass
+            ctx.step = "next"
+            return [Reply(say("debrief", "confirm_no"))]
+        if answer != "yes":
+            return [Reply(say("debrief", "confirm_unclear"))]
+        starts_at = dt.datetime.fromisoformat(ctx.data["next_pending"])
+        who = self._meeting(ctx).get("with_whom") or "bedrijfsarts"
+        next_id = meetings.create_meeting(ctx.db, ctx.chat_id, who, ctx.now, starts_at=starts_at)
+        ctx.data["next_meeting_id"] = next_id
+        schedule_reminders(ctx, next_id, starts_at)
+        replies = [Reply(say("debrief", "next_saved", when=format_dutch(starts_at, ctx.tz)))]
+        return replies + self._finish(ctx)
+
+    def _finish(self, ctx: FlowContext) -> List[Reply]:
+        meeting_id = ctx.data["meeting_id"]
+        meetings.record_debrief(ctx.db, ctx.chat_id, meeting_id, ctx.now, finished=True)
+        goals = meetings.list_goals(ctx.db, ctx.chat_id, meeting_id)
+        if goals:
+            mostly = sum(1 for g in goals if g["status"] in ("reached", "partly"))
+            goals_text = say("debrief", "summary_goals", total=len(goals), mostly=mostly)
+        else:
+            goals_text = say("debrief", "summary_no_goals")
+        heard = ctx.data.get("heard") or "none"
+        heard_text = say("debrief", f"summary_heard_{heard}")
+        summary = " ".join(say("debrief", "summary", goals=goals_text, heard=heard_text).split())
+        from actions.meeting_actions import progress_text  # late: meeting_actions imports rasa_sdk
+
+        ctx.step = DONE
+        return [Reply(summary), Reply(progress_text(ctx.db, ctx.chat_id))]

@@ -1,0 +1,49 @@
+"""Coaching check-ins: one row per finished check-in (scores and short answers
+the user gave on purpose; never a diagnosis)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.storage import users
+from bot.storage.db import iso
+
+FIELDS = ("mood", "energy", "confidence", "goals_update", "went_well", "next_step", "next_step_date", "summary")
+
+
+def add_checkin(db: Database, chat_id: str, now: dt.datetime, **answers: Any) -> int:
+    """Store a check-in. Unknown fields are refused (nothing slips in by accident)."""
+    unknown = set(answers) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"unknown check-in fields: {sorted(unknown)}")
+    users.require_consent(db, chat_id)
+    for score in ("energy", "confidence"):
+        value = answers.get(score)
+        if value is not None and not 0 <= int(value) <= 10:
+            raise ValueError(f"{score} must be 0-10")
+    row = {"chat_id": str(chat_id), "created_at": iso(now), **{k: answers.get(k) for k in FIELDS}}
+    cursor = db.execute(
+        f"insert into checkins ({', '.join(row)}) values ({', '.join('?' for _ in row)})", list(row.values())
+    )
+    db.conn.commit()
+    return int(cursor.lastrowid or 0)
+
+
+def list_checkins(db: Database, chat_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The user's check-ins, oldest first (for progress charts)."""
+    rows = db.query(
+        "select * from (select * from checkins where chat_id = ? order by created_at desc, id desc limit ?)"
+        " order by created_at, id",
+        [str(chat_id), int(limit)],
+    )
+    return [dict(r) for r in rows]
+
+
+def last_checkin(db: Database, chat_id: str) -> dict[str, Any] | None:
+    rows = list(db.query(
+        "select * from checkins where chat_id = ? order by created_at desc, id desc limit 1", [str(chat_id)]
+    ))
+    return dict(rows[0]) if rows else None

@@ -1,0 +1,111 @@
+"""First contact, consent and erasure, driven through the flow engine."""
+
+from __future__ import annotations
+
+from actions.content import say
+from actions.flows import engine
+from actions.flows.base import DONE, Flow, Reply, Turn
+from bot.storage import users
+from tests.conftest import AMS
+
+
+def answer(db, flow, text, now, intent=None):
+    return engine.handle(db, "9", flow, Turn(text=text, intent=intent, confidence=0.9), now, AMS)
+
+
+def texts(replies):
+    return " ".join(r.text for r in replies)
+
+
+def test_start_explains_what_the_bot_does_and_asks_consent_before_storing(fresh_db, now):
+    replies, running = engine.start(fresh_db, "9", "onboarding", now, AMS)
+    assert running == "onboarding"
+    assert "geen medisch advies" in texts(replies)
+    question = engine.ask(fresh_db, "9", running, now, AMS)
+    assert "end-to-end" in question[0].text and "/wissen" in question[0].text
+    assert not users.has_consent(fresh_db, "9")
+
+
+def test_consent_then_work_status_then_the_menu(fresh_db, now):
+    engine.start(fresh_db, "9", "onboarding", now, AMS)
+    replies, running = answer(fresh_db, "onboarding", say("onboarding", "consent_yes"), now)
+    assert users.has_consent(fresh_db, "9") and running == "onboarding"
+    replies, running = answer(fresh_db, "onboarding", "ik ben zzp'er", now)
+    assert running is None
+    assert users.get_user(fresh_db, "9")["work_status"] == "self_employed"
+    assert "Poortwachter" in texts(replies)
+
+
+def test_declining_stores_nothing_and_offers_knowledge_answers(fresh_db, now):
+    engine.start(fresh_db, "9", "onboarding", now, AMS)
+    replies, running = answer(fresh_db, "onboarding", "nee liever niet", now, intent="deny")
+    assert running is None
+    assert users.get_user(fresh_db, "9")["consent"] == "no"
+    assert fresh_db["drafts"].count == 0
+    assert "vragen" in texts(replies)
+
+
+def test_unclear_consent_answer_asks_again(fresh_db, now):
+    engine.start(fresh_db, "9", "onboarding", now, AMS)
+    replies, running = answer(fresh_db, "onboarding", "misschien", now)
+    assert running == "onboarding" and replies[0].text == say("onboarding", "consent_unclear")
+
+
+class NeedsConsentFlow(Flow):
+    name = "needs_consent"
+    first_step = "only"
+
+    def ask(self, ctx):
+        return [Reply("Vraag van de flow")]
+
+    def handle(self, ctx, turn):
+        ctx.step = DONE
+        return []
+
+
+def test_a_flow_that_needs_consent_starts_onboarding_first_then_continues(fresh_db, now, monkeypatch):
+    monkeypatch.setitem(engine._cache, "needs_consent", NeedsConsentFlow())
+    replies, running = engine.start(fresh_db, "9", "needs_consent", now, AMS)
+    assert running == "onboarding"
+    answer(fresh_db, "onboarding", "ja", now, intent="affirm")
+    replies, running = answer(fresh_db, "onboarding", say("onboarding", "work_employed"), now)
+    assert running == "needs_consent"
+    assert engine.ask(fresh_db, "9", running, now, AMS)[0].text == "Vraag van de flow"
+
+
+def test_returning_user_gets_the_menu_at_once(fresh_db, consenting_user, now):
+    replies, running = engine.start(fresh_db, consenting_user, "onboarding", now, AMS)
+    assert running is None
+    assert any(r.buttons for r in replies)
+
+
+def test_erase_asks_first_and_then_removes_everything(fresh_db, consenting_user, now):
+    replies, running = engine.start(fresh_db, consenting_user, "erase", now, AMS)
+    assert "terugdraaien" in engine.ask(fresh_db, consenting_user, running, now, AMS)[0].text
+    replies, running = engine.handle(fresh_db, consenting_user, "erase", Turn(text=say("onboarding", "erase_yes")), now, AMS)
+    assert running is None and replies[0].custom == {"erased": True}
+    assert users.get_user(fresh_db, consenting_user) is None
+
+
+def test_erase_can_be_cancelled(fresh_db, consenting_user, now):
+    engine.start(fresh_db, consenting_user, "erase", now, AMS)
+    replies, _ = engine.handle(fresh_db, consenting_user, "erase", Turn(text="nee", intent="deny"), now, AMS)
+    assert replies[0].text == say("onboarding", "erase_cancelled")
+    assert users.has_consent(fresh_db, consenting_user)
+
+
+def test_engine_repairs_empty_and_too_long_answers(fresh_db, now):
+    engine.start(fresh_db, "9", "onboarding", now, AMS)
+    replies, running = answer(fresh_db, "onboarding", "   ", now)
+    assert replies[0].text == say("engine", "empty") and running == "onboarding"
+    replies, running = answer(fresh_db, "onboarding", "x" * 5000, now)
+    assert "tekens" in replies[0].text and running == "onboarding"
+
+
+def test_a_werkwijzer_question_in_a_flow_is_answered_and_the_flow_goes_on(fresh_db, now):
+    engine.start(fresh_db, "9", "onboarding", now, AMS)
+    turn = Turn(text="mag mijn baas vragen wat ik heb?", intent="werkwijzer", confidence=0.95,
+                werkwijzer_key="werkwijzer/privacy", werkwijzer_text="Nee, je werkgever mag dat niet vragen.")
+    replies, running = engine.handle(fresh_db, "9", "onboarding", turn, now, AMS)
+    assert replies[0].text.startswith("Nee, je werkgever") and running == "onboarding"
+    assert not users.has_consent(fresh_db, "9")
