@@ -89,7 +89,9 @@ _NUMBER = (
 )
 # Time units that describe capacity ("twee uur", "halve dagen"); weeks and
 # months are left out on purpose: "over twee weken" is planning, not an example.
-_CAPACITY_UNIT = r"(?:uur|uren|minuten|minuut|kwartier|ochtend|ochtenden|middag|middagen|dag|dagen|dagdeel|dagdelen|keer|x)"
+_CAPACITY_UNIT = (
+    r"(?:uur|uren|minuten|minuut|kwartier|ochtend|ochtenden|middag|middagen|dag|dagen|dagdeel|dagdelen|keer|x)"
+)
 _EXAMPLE_PATTERNS = [
     rf"\b{_NUMBER}\s*{_CAPACITY_UNIT}\b",
     r"\b\d+\s*(?:x|keer)\b",
@@ -118,7 +120,8 @@ _TASK_WORDS = (
 _CAN_POSITIVE = [
     r"\b(?:ik|je) kan\b(?! (?:je|ik) (?:wel )?(?:zeggen|vertellen|uitleggen))",
     r"\bkan ik\b(?! (?:je |jou )?(?:wel )?(?:zeggen|vertellen|uitleggen))",
-    r"\b(?:ik|je) kun\b", r"\blukt\b", r"\blukken\b", r"\b(?:gaat|gaan)\b(?= (?:het )?(?:wel|goed|prima|nog)\b|\s*[,.;]|$)",
+    r"\b(?:ik|je) kun\b", r"\blukt\b", r"\blukken\b",
+    r"\b(?:gaat|gaan)\b(?= (?:het )?(?:wel|goed|prima|nog)\b|\s*[,.;]|$)",
     r"\bhou ik\b", r"\bhoud ik\b", r"\bred ik\b", r"\bkan ik aan\b", r"\bdat is geen probleem\b",
     r"\bik doe\b", r"\bvol te houden\b", r"\bik wil best\b",
 ]
@@ -130,6 +133,7 @@ _LIMIT = [
     r"\b(?:is|zijn) (?:mijn \w+ )?(?:op|weg)\b", r"\benergie (?:is )?(?:weg|op)\b", r"\bkapot\b", r"\bduizelig\b",
     r"\bhoofdpijn\b", r"\bmigraine\b", r"\boverprikkeld\b", r"\bmoet (?:ik )?(?:stoppen|liggen|rusten)\b",
     r"\bzwaarst\b", r"\bpauze nodig\b", r"\bop is\b", r"\bdoor elkaar\b",
+    r"\bben ik (?:op|kapot|uitgeput|gesloopt|doodmoe|leeg)\b", r"\buitgeput\b",
 ]
 _CAN_VERBS = r"\b(?:kan|kun|kunnen|lukt|lukken|gaat|gaan|red|haal|volhouden|hou|houd|aan)\b"
 
@@ -137,6 +141,7 @@ _PROPOSAL_PATTERNS = [
     r"\bstel (?:ik )?voor\b", r"\bvoorstel\b", r"\bvoorstellen\b",
     r"\bzou ik (?:kunnen|willen|misschien)\b", r"\bik zou (?:kunnen|willen)\b",
     r"\bwat als (?:ik|we)\b", r"\bwat (?:zou|vind) (?:je|jij) (?:ervan|er van)\b", r"\bhoe zou (?:je|jij) het vinden\b",
+    r"\bwat denk (?:je|jij) (?:ervan|er van|van)\b",
     r"\b(?:kunnen|zullen) we (?:afspreken|beginnen|starten|kijken|proberen|opbouwen|rustiger|eerst)\b",
     r"\blaten we\b", r"\bzullen we\b",
     r"\bmisschien kan ik\b", r"\bkan ik misschien\b", r"\bmag ik (?:eerst|misschien)\b",
@@ -154,20 +159,25 @@ _ANGRY_PHRASES = [
     r"\bsnap\w* (?:er |het )?(?:echt |helemaal |gewoon |dus )*(?:niks|niets|geen bal|geen moer|geen reet)\b",
     r"\bbegrijp\w* (?:er |het )?(?:echt |helemaal |gewoon )*(?:niks|niets|geen bal)\b",
     r"\bslaat (?:echt |helemaal |gewoon )?nergens op\b", r"\bdoe (?:eens )?normaal\b", r"\bdoe niet zo\b",
-    r"\bhou (?:toch |nou |je )?(?:op|je mond|je kop)\b", r"\bgaat (?:je|jou|jullie|u) (?:helemaal |echt )?(?:niks|niets|geen)\b",
-    r"\bwillen (?:me|mij) (?:gewoon |alleen )?(?:kwijt|weg|eruit|pesten)\b", r"\bje gelooft (?:me|mij) (?:gewoon |toch )?niet\b",
+    r"\bhou (?:toch |nou |je )?(?:op|je mond|je kop)\b",
+    r"\bgaat (?:je|jou|jullie|u) (?:helemaal |echt )?(?:niks|niets|geen)\b",
+    r"\bwillen (?:me|mij) (?:gewoon |alleen )?(?:kwijt|weg|eruit|pesten)\b",
+    r"\bje gelooft (?:me|mij) (?:gewoon |toch )?niet\b",
     r"\bnet als de rest\b", r"\bjij zit daar\b", r"\bgeen zin in (?:dit|dat|jou|jullie|het) ?(?:gesprek|gezeur)?\b",
     r"\bwaarom luister\w* (?:je|jij|jullie|u) niet\b", r"\bniemand luistert\b", r"\bluistert niemand\b",
     r"\badvocaat\b", r"\bjullie doen maar (?:wat|raak)\b", r"\bik doe het niet\b", r"\bzoek het (?:zelf )?maar uit\b",
     r"\bdoe (?:je|jij) het (?:zelf )?maar\b", r"\bbekijk het maar\b", r"\bval dood\b", r"\bkop dicht\b",
     r"\bik ben (?:toch )?niet gek\b", r"\bwat een (?:onzin|flauwekul|gezeik|gezeur|grap)\b",
     r"\b(?:net )?of ik lui ben\b",
+    r"\b(?:rot|flikker|donder|sodemieter) (?:toch |nou |maar )?op\b", r"\bben het (?:zo |echt |helemaal )?zat\b",
+    r"\b(?:jij|je) bent (?:echt |gewoon |zo )?(?:een )?(?:waardeloze|slechte|domme|stomme|belachelijke|luie)\b",
 ]
 _ANGRY_WORDS = (
     "belachelijk", "onzin", "flauwekul", "gezeur", "gezeik", "bullshit", "verdomme", "godverdomme", "godver",
     "kut", "kutzooi", "klote", "kloten", "klootzak", "shit", "fuck", "fucking", "idioot", "idioten", "debiel",
     "sukkel", "lul", "eikel", "ongelooflijk", "schandalig", "schandelijk", "waardeloos", "incompetent",
-    "achterlijk", "stom", "stomme", "kanker", "tering", "tyfus", "pestkop", "zielig", "absurd", "walgelijk",
+    "achterlijk", "stom", "stomme", "waardeloze", "kanker", "tering", "tyfus", "pestkop", "zielig", "absurd",
+    "walgelijk",
 )
 # Short words written in capitals that are names, not shouting.
 _ABBREVIATIONS = {"uwv", "cvs", "pds", "avg", "arbo", "wia", "wga", "ok", "oke", "hr", "ict", "wvp", "ggz", "adhd"}

@@ -36,7 +36,7 @@ class Deliverer(Protocol):
     them. Returns True when delivered. The same `source_key` again must never
     render or send a second time (it returns True for an earlier delivery)."""
 
-    async def trigger(self, chat_id: str, intent: str, entities: dict[str, Any], *, source_key: str) -> bool: ...
+    async def trigger(self, chat_id: str, intent: str, entities: dict[str, Any], source_key: str) -> bool: ...
 
 
 Clock = Callable[[], dt.datetime]
@@ -63,9 +63,12 @@ class Scheduler:
     def stop(self) -> None:
         self.stopping.set()
 
-    async def run_forever(self) -> None:
+    async def run_forever(self, stop: asyncio.Event | None = None) -> None:
         """Send what is due, then sleep until the next due time (at most 30 s,
-        so reminders added by another process are seen soon)."""
+        so reminders added by another process are seen soon). Ends when `stop`
+        (or `self.stopping`, see `stop()`) is set."""
+        if stop is not None:
+            self.stopping = stop
         while not self.stopping.is_set():
             try:
                 await self.run_once(self.clock())

@@ -17,7 +17,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions.practice_feedback import SKILLS, analyse_turn
+from actions.practice_feedback import SKILLS, analyse_turn  # noqa: E402  (after the sys.path line)
 
 LABELLED = ROOT / "tests" / "data" / "practice_labelled.yml"
 

@@ -74,7 +74,7 @@ class DebriefFlow(Flow):
 
     def ask(self, ctx: FlowContext) -> List[Reply]:
         step = ctx.step
-        yes_no_buttons = [(say("debrief", "yes"), say("debrief", "yes")), (say("debrief", "no"), say("debrief", "no"))]
+        yes_no_buttons = [(say("debrief", "answer_yes"), say("debrief", "answer_yes")), (say("debrief", "answer_no"), say("debrief", "answer_no"))]
         if step == "none_offer":
             return [Reply(say("debrief", "none_found"), buttons=yes_no_buttons)]
         if step.startswith("goal_"):

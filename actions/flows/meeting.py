@@ -135,7 +135,7 @@ class MeetingFlow(Flow):
 
     def ask(self, ctx: FlowContext) -> List[Reply]:
         step = ctx.step
-        yes_no_buttons = [(say("meeting", "yes"), say("meeting", "yes")), (say("meeting", "no"), say("meeting", "no"))]
+        yes_no_buttons = [(say("meeting", "answer_yes"), say("meeting", "answer_yes")), (say("meeting", "answer_no"), say("meeting", "answer_no"))]
         if step == "use_existing":
             meeting = meetings.get_meeting(ctx.db, ctx.chat_id, ctx.data.get("offer_meeting_id")) or {}
             when = parse_iso(meeting.get("starts_at"))
@@ -159,7 +159,7 @@ class MeetingFlow(Flow):
             return [Reply(say("meeting", "when_need_day", time=f"{hour:02d}:{minute:02d}"))]
         if step == "when_confirm":
             when = format_dutch(dt.datetime.fromisoformat(ctx.data["when_pending"]), ctx.tz)
-            return [Reply(say("meeting", "confirm_when", when=_capital(when)), buttons=yes_no_buttons)]
+            return [Reply(say("meeting", "confirm_when", when=when), buttons=yes_no_buttons)]
         if step == "goal":
             replace = meetings.get_goal(ctx.db, ctx.chat_id, ctx.data.get("replace_goal_id"))
             if replace:
@@ -506,7 +506,3 @@ class MeetingFlow(Flow):
             replies.append(Reply(say("meeting", "reminders_set")))
         ctx.step = DONE
         return replies
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]

@@ -215,14 +215,14 @@ class PracticeFlow(Flow):
         well = [skill for skill in SKILLS if getattr(scores, skill)]
         first = _say("fb_affirm")  # affirm first, always
         if well:
-            first += " " + _say("fb_went_well", skills=", ".join(_say(f"well_{s}") for s in well))
+            first += "\n" + _say("fb_went_well", skills="\n".join(_say(f"well_{s}") for s in well))
         else:
             first += " " + _say("fb_none")
         quote_skill = next((s for s in QUOTE_ORDER if getattr(scores, s)), None)
         if quote_skill:
             quote = fragment_for(turns, quote_skill)
             if quote:
-                first += " " + _say("fb_quote", quote=quote)
+                first += "\n" + _say("fb_quote", quote=quote)
 
         second = [_say("fb_score", n=scores.count())]
         if earlier["last"] is not None:

@@ -1,0 +1,163 @@
+"""Rasa actions around meetings: /doelen (goals by meeting, with buttons to
+mark reached, edit or delete), /kaart (the latest conversation card again)
+and /voortgang (the user's own numbers)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlite_utils import Database
+
+from actions import card
+from actions.common import chat_id, get_db, send, tz
+from actions.content import say
+from actions.dutch_dates import format_dutch
+from actions.flows.base import Reply
+from bot.storage import meetings, parse_iso, users
+
+
+def _entities(tracker: Tracker) -> Dict[str, Any]:
+    message = tracker.latest_message or {}
+    found = {e["entity"]: e.get("value") for e in message.get("entities") or [] if e.get("entity")}
+    # Fallback for "/list_goals{...}" typed or sent without NLU entity parsing.
+    text = message.get("text") or ""
+    if "{" in text and text.startswith("/"):
+        try:
+            found = {**json.loads(text[text.index("{"):]), **found}
+        except (ValueError, TypeError):
+            pass
+    return found
+
+
+def _payload(intent: str, **entities: Any) -> str:
+    return f"/{intent}" + json.dumps({k: str(v) for k, v in entities.items()}, separators=(",", ":"))
+
+
+# --- /voortgang ----------------------------------------------------------------------
+
+
+def progress_text(db: Database, chat_id_: str) -> str:
+    """The user's own numbers, with the study's numbers beside them, kindly."""
+    numbers = meetings.progress_numbers(db, chat_id_)
+    if numbers.meetings_prepared == 0 and numbers.meetings_reviewed == 0:
+        return say("debrief", "progress_none")
+    lines = [say("debrief", "progress_prepared", n=numbers.meetings_prepared)]
+    if numbers.goals_share is not None:
+        lines.append(say("debrief", "progress_goals", share=numbers.goals_share))
+    else:
+        lines.append(say("debrief", "progress_goals_none"))
+    if numbers.heard_share is not None:
+        lines.append(say("debrief", "progress_heard", share=numbers.heard_share))
+    if numbers.goals_share is not None or numbers.heard_share is not None:
+        lines.append(say("debrief", "progress_compare"))
+    return "\n".join(lines)
+
+
+def progress_extras(db: Database, chat_id_: str) -> List[Reply]:
+    """Hook for more on /voortgang (e.g. a check-in chart from the reminders
+    helper's data). Returns nothing for now."""
+    return []
+
+
+class ActionShowProgress(Action):
+    def name(self) -> Text:
+        return "action_show_progress"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        db, cid = get_db(), chat_id(tracker)
+        if not users.has_consent(db, cid):
+            send(dispatcher, [Reply(say("card", "no_consent"))])
+            return []
+        send(dispatcher, [Reply(progress_text(db, cid))] + progress_extras(db, cid))
+        return []
+
+
+# --- /doelen ------------------------------------------------------------------------------
+
+
+def goals_replies(db: Database, chat_id_: str) -> List[Reply]:
+    """One message per meeting: its goals with status, and buttons per goal."""
+    groups = meetings.list_goals_by_meeting(db, chat_id_)
+    if not groups:
+        return [Reply(say("card", "goals_none"))]
+    replies = [Reply(say("card", "goals_header"))]
+    for meeting, goals in groups:
+        starts_at = parse_iso(meeting.get("starts_at"))
+        when = f" ({format_dutch(starts_at, tz(), with_time=False)})" if starts_at else ""
+        lines = [say("card", "goals_meeting", who=card.who_label(meeting.get("with_whom")), when=when)]
+        buttons = []
+        for n, goal in enumerate(goals, 1):
+            status = say("card", f"status_{goal['status'] or 'open'}")
+            lines.append(say("card", "goal_line", n=n, goal=card.shorten(goal["text"]), status=status))
+            short = card.shorten(goal["text"], 24)
+            if goal["status"] != "reached":
+                buttons.append((say("card", "button_reached", short=short),
+                                _payload("list_goals", goal_id=goal["id"], goal_op="reached")))
+            buttons.append((say("card", "button_edit", short=short), _payload("add_goal", edit_goal_id=goal["id"])))
+            buttons.append((say("card", "button_delete", short=short),
+                            _payload("list_goals", goal_id=goal["id"], goal_op="delete")))
+        replies.append(Reply("\n".join(lines), buttons=buttons))
+    return replies
+
+
+def goal_operation(db: Database, chat_id_: str, goal_id: Any, op: str) -> List[Reply]:
+    goal = meetings.get_goal(db, chat_id_, goal_id)
+    if goal is None:
+        return [Reply(say("card", "goal_missing"))]
+    short = card.shorten(goal["text"])
+    if op == "reached":
+        meetings.set_goal_status(db, chat_id_, goal["id"], "reached")
+        return [Reply(say("card", "goal_marked", goal=short))]
+    if op == "delete":
+        meetings.delete_goal(db, chat_id_, goal["id"])
+        return [Reply(say("card", "goal_deleted", goal=short))]
+    return []
+
+
+class ActionListGoals(Action):
+    def name(self) -> Text:
+        return "action_list_goals"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        db, cid = get_db(), chat_id(tracker)
+        if not users.has_consent(db, cid):
+            send(dispatcher, [Reply(say("card", "no_consent"))])
+            return []
+        entities = _entities(tracker)
+        op, goal_id = entities.get("goal_op"), entities.get("goal_id")
+        if op in ("reached", "delete") and goal_id:
+            send(dispatcher, goal_operation(db, cid, goal_id, op))
+            return []
+        send(dispatcher, goals_replies(db, cid))
+        return []
+
+
+# --- /kaart ------------------------------------------------------------------------------------
+
+
+class ActionShowCard(Action):
+    def name(self) -> Text:
+        return "action_show_card"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        db, cid = get_db(), chat_id(tracker)
+        meeting = meetings.latest_prepared_meeting(db, cid) if users.has_consent(db, cid) else None
+        if meeting is None:
+            send(dispatcher, [Reply(say("card", "no_card"))])
+            return []
+        manager = str(_entities(tracker).get("card_version") or "").lower() in ("manager", "leidinggevende")
+        replies = [Reply(say("card", "card_manager" if manager else "card_again"))]
+        replies += card.card_replies(db, cid, meeting["id"], for_manager=manager, tz=tz())
+        if not manager:
+            replies.append(Reply(say("card", "manager_offer"),
+                                 buttons=[(say("card", "manager_button"), _payload("show_card", card_version="manager"))]))
+        send(dispatcher, replies)
+        return []
+
+
+__all__ = ["ActionListGoals", "ActionShowCard", "ActionShowProgress", "progress_extras", "progress_text"]

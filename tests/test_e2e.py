@@ -1,0 +1,144 @@
+"""End to end: a real Rasa server and a real action server (CI model), the
+bridge, the local chat CLI and real SQLite files. Started once per session."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.bridge import Bridge, RasaClient
+from bot.config import ROOT, get_settings
+from bot.launcher import start_services
+from bot.storage import open_db, users
+from tests.fakes import RecordingChannel
+
+pytestmark = pytest.mark.e2e
+
+
+def _model() -> Path:
+    model = os.environ.get("REGIECOACH_TEST_MODEL")
+    if not model:
+        pytest.skip("set REGIECOACH_TEST_MODEL (make test does) to run end-to-end tests")
+    path = ROOT / model
+    assert path.exists(), f"trained model {path} is missing"
+    return path
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("e2e")
+    os.environ["REGIECOACH_DATA_DIR"] = str(data_dir)
+    settings = replace(get_settings(), data_dir=data_dir, db_path=data_dir / "regiecoach.db",
+                       rasa_port=5305, actions_port=5355)
+    env = {"REGIECOACH_DATA_DIR": str(data_dir), "REGIECOACH_DB": str(settings.db_path),
+           "RASA_PORT": "5305", "ACTIONS_PORT": "5355"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    state = {"settings": settings, "model": _model()}
+    state["services"] = start_services(settings, state["model"])
+    yield state
+    state["services"].stop()
+    for key, value in old.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+class Conversation:
+    """Talks to the real stack through the bridge, as Telegram would."""
+
+    def __init__(self, stack, chat_id: str) -> None:
+        self.stack, self.chat_id, self.n = stack, chat_id, 0
+        self.channel = RecordingChannel()
+
+    def say(self, text: str) -> str:
+        settings = self.stack["settings"]
+
+        async def turn():
+            db = open_db(settings.db_path)
+            rasa = RasaClient(settings.rasa_url, self.stack["services"].token)
+            bridge = Bridge(db, rasa, self.channel, tracker_db=str(settings.tracker_db), min_interval=0)
+            before = len(self.channel.delivered)
+            self.n += 1
+            await bridge.handle_text(self.chat_id, text, f"test:{self.chat_id}:{self.n}:{os.getpid()}")
+            await rasa.close()
+            db.close()
+            return "\n".join(m.text for _, m, _ in self.channel.delivered[before:])
+
+        return asyncio.run(turn())
+
+    def press(self, title: str) -> str:
+        """Press a button of the latest keyboard by its title (sends its payload)."""
+        for _, message, _ in reversed(self.channel.delivered):
+            for button_title, payload in message.buttons:
+                if button_title == title:
+                    return self.say(payload)
+        raise AssertionError(f"no button {title!r}")
+
+
+def test_local_chat_cli_answers_in_dutch_through_a_pipe(stack):
+    settings = stack["settings"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_PORT=str(settings.rasa_port),
+               ACTIONS_PORT=str(settings.actions_port), REGIECOACH_DATA_DIR=str(settings.data_dir))
+    result = subprocess.run([sys.executable, "-m", "bot", "chat"], input="hallo\n", capture_output=True, text=True,
+                            cwd=ROOT, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Regiecoach:" in result.stdout
+    assert any(word in result.stdout.lower() for word in ("hoi", "hallo", "welkom", "fijn"))
+
+
+def test_rest_channel_refuses_requests_without_the_launchers_token(stack):
+    url = f"{stack['settings'].rasa_url}/webhooks/regiecoach/webhook"
+    response = httpx.post(url, json={"sender": "intruder", "message": "hoi"}, timeout=10)
+    assert response.status_code == 403
+    default_rest = httpx.post(f"{stack['settings'].rasa_url}/webhooks/rest/webhook",
+                              json={"sender": "x", "message": "hoi"}, timeout=10)
+    assert default_rest.status_code == 404
+
+
+def test_services_listen_on_loopback_only(stack):
+    settings = stack["settings"]
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if state == "0A":  # LISTEN
+                address, port = local.rsplit(":", 1)
+                listening.add((address, int(port, 16)))
+    for port in (settings.rasa_port, settings.actions_port):
+        addresses = {address for address, p in listening if p == port}
+        assert addresses, f"nothing listens on {port}"
+        assert addresses <= {"0100007F", "00000000000000000000000001000000"}, addresses
+
+
+def test_onboarding_consent_is_stored_by_the_action_server(stack):
+    chat = Conversation(stack, "e2e-consent")
+    first = chat.say("/start")
+    assert "Regiecoach" in first
+    chat.press("Ja, dat is goed")
+    chat.press("In dienst bij een werkgever")
+    db = open_db(stack["settings"].db_path)
+    assert users.get_user(db, "e2e-consent")["consent"] == "yes"
+    assert users.get_user(db, "e2e-consent")["work_status"] == "employed"
+
+
+def test_crisis_interrupts_a_running_flow_with_113_and_112(stack):
+    chat = Conversation(stack, "e2e-crisis")
+    chat.say("/start")
+    reply = chat.say("ik wil er niet meer zijn")
+    assert "113" in reply and "0800-0113" in reply and "112" in reply
+    after = chat.say("hoi")
+    assert "113" not in after
+
+
+def test_werkwijzer_question_gets_a_plain_answer(stack):
+    reply = Conversation(stack, "e2e-knowledge").say("wat doet een bedrijfsarts eigenlijk?")
+    assert len(reply) > 40

@@ -1,0 +1,268 @@
+"""The practice role play, driven through the flow engine like the bot does:
+start, then ask/handle per turn."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from actions.content import load, say
+from actions.flows import engine
+from actions.flows.base import Turn
+from bot.storage import ConsentRequired, drafts, iso, users
+from bot.storage import practice as store
+from tests.conftest import AMS
+
+CHAT = "42"
+
+
+def variants(key: str) -> list[str]:
+    entry = load("practice")[key]
+    return [str(item).strip() for item in entry] if isinstance(entry, list) else [str(entry).strip()]
+
+
+class Chat:
+    """A user talking to the practice flow."""
+
+    def __init__(self, db, now):
+        self.db, self.now, self.running = db, now, None
+        self.last_ask: list = []
+
+    def start(self, trigger=None) -> list:
+        replies, self.running = engine.start(self.db, CHAT, "practice", self.now, AMS, trigger=trigger)
+        return replies + self.ask()
+
+    def ask(self) -> list:
+        self.last_ask = engine.ask(self.db, CHAT, self.running, self.now, AMS) if self.running else []
+        return self.last_ask
+
+    def say(self, text: str, **turn) -> list:
+        replies, self.running = engine.handle(self.db, CHAT, self.running, Turn(text=text, **turn), self.now, AMS)
+        return replies + self.ask()
+
+    @property
+    def draft(self):
+        return drafts.load_draft(self.db, CHAT, "practice")
+
+    def buttons(self) -> list[str]:
+        return [title for reply in self.last_ask for title, _ in reply.buttons]
+
+
+def texts(replies) -> str:
+    for reply in replies:  # every message short enough to read on a phone
+        assert len(reply.text.split()) <= 80, reply.text
+    return "\n".join(reply.text for reply in replies)
+
+
+def last_line(chat: Chat) -> str:
+    """The other party's line now shown, without the "Bedrijfsarts: " prefix."""
+    text = chat.last_ask[-1].text
+    return text.split(": ", 1)[1]
+
+
+@pytest.fixture
+def chat(fresh_db, consenting_user, now):
+    return Chat(fresh_db, now)
+
+
+def play_s1(chat: Chat, turns: list[str]) -> list:
+    chat.start()
+    chat.say(say("practice", "s1_title"))
+    replies: list = []
+    for text in turns:
+        replies = chat.say(text)
+    return replies
+
+
+GOOD = [
+    "Ik kan niet werken.",
+    "Mails lukken wel, maar na een uur vergaderen heb ik hoofdpijn.",
+    "Zou ik kunnen beginnen met twee ochtenden van een uur per week?",
+]
+
+
+def test_intro_says_stop_works_and_offers_six_scenarios(chat):
+    replies = chat.start()
+    assert "stop" in texts(replies).lower()
+    assert len(chat.buttons()) == 6
+    replies = chat.say("2")  # typing a number picks the scenario
+    assert say("practice", "s2_title") in texts(replies)
+    assert chat.last_ask[0].text.startswith("Bedrijfsarts: ")
+    assert last_line(chat) in variants("s2_open")
+
+
+def test_full_role_play_ends_in_feedback_with_affirmation_quote_tip_and_choices(chat, fresh_db):
+    replies = play_s1(chat, GOOD)
+    body = texts(replies)
+    # The other party closes, then the feedback: affirm first.
+    assert replies[0].text.startswith("Bedrijfsarts: ")
+    feedback = replies[2].text
+    assert any(feedback.startswith(line) for line in variants("fb_affirm"))
+    assert say("practice", "well_proposal") in feedback
+    quote = feedback.split('"')[1]
+    assert len(quote) <= 60 and quote.startswith("Zou ik kunnen beginnen")
+    assert "4 van de 4" in body  # examples, both, proposal and calm all shown
+    assert "Vorige keer" not in body  # first attempt: no comparison
+    assert chat.buttons() == ["Nog een keer", "Ander scenario", "Zin bewaren voor mijn kaart", "Klaar"]
+    attempts = store.list_attempts(fresh_db, CHAT)
+    assert len(attempts) == 1 and attempts[0]["scenario"] == "s1" and attempts[0]["turns"] == 3
+    assert attempts[0]["skills"] == {"examples": True, "both": True, "proposal": True, "calm": True}
+    # The role-play text is gone from the draft once the feedback is given;
+    # only the one sentence the user may choose to save is kept.
+    data = chat.draft["data"]
+    assert "turns" not in data and "lines" not in data and "Ik kan niet" not in str(data)
+    assert data["best"] == GOOD[1]
+
+
+def test_one_tip_for_the_weakest_skill(chat):
+    replies = play_s1(chat, ["Ik kan niet.", "Het gaat gewoon niet.", "Ik kan het echt niet."])
+    assert last_line(chat) in variants("bedrijfsarts_invite")  # no proposal yet: a fourth turn invites one
+    replies = chat.say("Geen idee.")
+    body = texts(replies)
+    tips = [key for key in ("tip_examples", "tip_both", "tip_proposal", "tip_calm") if say("practice", key) in body]
+    assert tips == ["tip_examples"]  # all three missing: the first in order
+    assert say("practice", "well_calm") in body  # still affirming what went well
+    assert say("practice", "btn_save") not in chat.buttons()  # nothing worth saving
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("Na een uur lezen krijg ik hoofdpijn.", "bedrijfsarts_example"),
+        ("Ik stel voor dat ik begin met twee ochtenden van een uur.", "bedrijfsarts_proposal"),
+        ("Ik kan niet.", "bedrijfsarts_refusal"),
+        ("Dit is belachelijk, je snapt er niks van!!!", "bedrijfsarts_angry"),
+        ("Hmm, daar moet ik over nadenken.", "s1_push"),
+    ],
+)
+def test_the_other_party_reacts_to_what_the_user_wrote(chat, text, key):
+    play_s1(chat, [text])
+    assert last_line(chat) in variants(key)
+
+
+def test_manager_de_escalates_too(chat):
+    chat.start()
+    chat.say(say("practice", "s4_title"))
+    assert chat.last_ask[0].text.startswith("Leidinggevende: ")
+    chat.say("WAT BELACHELIJK, ik ben geen machine")
+    assert last_line(chat) in variants("leidinggevende_angry")
+
+
+def test_anger_in_the_third_turn_gets_a_fourth_turn(chat, fresh_db):
+    replies = play_s1(chat, ["Ik kan niet.", "Nee.", "Hou toch op!!!"])
+    assert chat.draft["step"] == "rol4" and store.list_attempts(fresh_db, CHAT) == []
+    assert last_line(chat) in variants("bedrijfsarts_angry")
+    replies = chat.say("Sorry. Wat als ik begin met een uur per dag?")
+    body = texts(replies)
+    assert say("practice", "tip_calm") in body  # one un-calm turn counts
+    assert store.list_attempts(fresh_db, CHAT)[0]["turns"] == 4
+
+
+def test_privacy_scenario_accepts_the_boundary_and_tells_the_fact(chat):
+    chat.start()
+    chat.say(say("practice", "s3_title"))
+    chat.say("Dat wil ik liever niet vertellen, dat is prive.")
+    assert last_line(chat) in variants("s3_privacy_ok")
+    chat.say("Mails lukken wel, maar bellen niet.")
+    replies = chat.say("Zullen we afspreken dat ik eerst 2 uur per dag werk?")
+    assert say("practice", "s3_fact") in texts(replies)
+
+
+def test_stop_halfway_keeps_only_the_draft(chat, fresh_db, now):
+    play_s1(chat, ["Na een uur lezen krijg ik hoofdpijn."])
+    replies = engine.stop(fresh_db, CHAT, "practice", now, AMS)
+    assert replies[0].text == say("engine", "stopped_saved")
+    assert store.list_attempts(fresh_db, CHAT) == []
+    assert fresh_db["practice_attempts"].count == 0
+    draft = chat.draft
+    assert draft["step"] == "rol2" and draft["data"]["turns"] == ["Na een uur lezen krijg ik hoofdpijn."]
+
+
+def test_resume_after_stop_shows_the_same_line_again(chat, fresh_db, now):
+    play_s1(chat, ["Ik kan niet."])
+    line = last_line(chat)
+    engine.stop(fresh_db, CHAT, "practice", now, AMS)
+    chat.start()
+    chat.say(say("engine", "resume_continue"))
+    assert last_line(chat) == line
+
+
+def test_try_again_restarts_the_same_scenario(chat, fresh_db):
+    play_s1(chat, GOOD)
+    replies = chat.say("Nog een keer")
+    assert say("practice", "restart") in texts(replies)
+    assert chat.draft["step"] == "rol1" and chat.draft["data"]["turns"] == []
+    assert last_line(chat) in variants("s1_open")
+
+
+def test_other_scenario_goes_back_to_the_choice(chat):
+    play_s1(chat, GOOD)
+    chat.say("Ander scenario")
+    assert chat.draft["step"] == "choose" and len(chat.buttons()) == 6
+
+
+def test_save_sentence_for_the_card(chat, fresh_db):
+    play_s1(chat, GOOD)
+    replies = chat.say("Zin bewaren voor mijn kaart")
+    saved = store.latest_saved_sentences(fresh_db, CHAT)
+    assert saved == ["Mails lukken wel, maar na een uur vergaderen heb ik hoofdpijn."]
+    assert saved[0] in texts(replies)
+    assert say("practice", "btn_save") not in chat.buttons()  # saved once
+    replies = chat.say("Klaar")
+    assert chat.running is None and chat.draft is None
+    assert say("practice", "done") in texts(replies)
+
+
+def test_progress_over_two_attempts(chat, fresh_db):
+    play_s1(chat, ["Ik kan niet.", "Na een uur lezen krijg ik hoofdpijn.", "Het gaat echt niet.", "Weet ik niet."])
+    replies = chat.say("Nog een keer")
+    for text in GOOD:
+        replies = chat.say(text)
+    assert "Vorige keer 2 van de 4, nu 4 van de 4." in texts(replies)
+    progress = store.progress(fresh_db, CHAT)
+    assert progress["attempts"] == 2 and progress["scores"] == [2, 4]
+
+
+def test_back_in_role_takes_back_the_last_answer(chat):
+    play_s1(chat, ["Ik kan niet.", "Dit is belachelijk!!!"])
+    chat.say("terug")
+    assert chat.draft["step"] == "rol2" and chat.draft["data"]["turns"] == ["Ik kan niet."]
+
+
+def test_a_question_in_role_is_a_practice_turn(chat):
+    play_s1(chat, [])
+    chat.say("Wat verwacht je eigenlijk van mij?", intent="werkwijzer", confidence=0.95,
+             werkwijzer_text="Uitleg uit de Werkwijzer.")
+    assert chat.draft["data"]["turns"] == ["Wat verwacht je eigenlijk van mij?"]
+
+
+def test_planned_meeting_with_manager_suggests_scenario_4(chat, fresh_db, now):
+    starts = now + dt.timedelta(days=9)  # Tuesday 1 December, 10:00 in Amsterdam
+    fresh_db["meetings"].insert({"chat_id": CHAT, "with_whom": "leidinggevende", "starts_at": iso(starts),
+                                 "status": "planned", "created_at": iso(now)})
+    replies = chat.start()
+    assert "dinsdag 1 december om 10:00" in texts(replies)
+    assert chat.buttons()[0] == say("practice", "s4_title")
+
+
+def test_past_meeting_is_not_suggested(chat, fresh_db, now):
+    yesterday = iso(now - dt.timedelta(days=1))
+    fresh_db["meetings"].insert({"chat_id": CHAT, "with_whom": "bedrijfsarts", "starts_at": yesterday,
+                                 "status": "planned", "created_at": iso(now)})
+    chat.start()
+    assert chat.buttons()[0] == say("practice", "s1_title") and "gesprek met je" not in texts(chat.last_ask)
+
+
+def test_storage_requires_consent(fresh_db, now):
+    users.ensure_user(fresh_db, "7", now)
+    with pytest.raises(ConsentRequired):
+        store.record_attempt(fresh_db, "7", "s1", {"calm": True}, 3, now)
+
+
+def test_latest_saved_sentences_newest_first_and_limited(fresh_db, consenting_user, now):
+    for n in range(4):
+        attempt = store.record_attempt(fresh_db, CHAT, "s1", {"examples": True}, 3, now + dt.timedelta(minutes=n))
+        store.save_sentence(fresh_db, CHAT, attempt, f"Zin {n}")
+    assert store.latest_saved_sentences(fresh_db, CHAT) == ["Zin 3", "Zin 2", "Zin 1"]
+    assert store.latest_saved_sentences(fresh_db, "other") == []
