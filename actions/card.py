@@ -7,6 +7,7 @@ diagnosis). The text goes out as a message, the PDF as a document.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from pathlib import Path
@@ -24,7 +25,8 @@ from bot.storage import meetings, parse_iso
 # Words that name a diagnosis. Used for the gentle privacy hint and to keep
 # them off the manager's card. Lower case, no diacritics.
 DIAGNOSIS_WORDS = (
-    "burn-out", "burnout", "burn out", "depressie", "depressief", "kanker", "tumor", "chemo", "hernia",
+    "burn-out", "burnout", "burn out", "depressie", "depressief", "kanker", "borstkanker", "darmkanker",
+    "longkanker", "huidkanker", "prostaatkanker", "tumor", "chemo", "hernia",
     "angststoornis", "paniekstoornis", "paniekaanval", "long covid", "post-covid", "ptss", "adhd", "autisme",
     "bipolair", "borderline", "reuma", "fibromyalgie", "whiplash", "artrose", "diabetes", "epilepsie",
     "migraine", "hartinfarct", "herseninfarct", "beroerte", "eetstoornis", "me/cvs", "cvs", "schizofrenie",
@@ -34,7 +36,9 @@ _DIAGNOSIS_RE = re.compile(
     r"(?<![a-z])(" + "|".join(re.escape(w) for w in sorted(DIAGNOSIS_WORDS, key=len, reverse=True)) + r")(?![a-z])"
 )
 WHO_KEYS = ("bedrijfsarts", "leidinggevende", "arbeidsdeskundige", "casemanager")
-FONT_DIR = Path(__import__("matplotlib").get_data_path()) / "fonts" / "ttf"
+# The DejaVu fonts matplotlib ships, found without importing matplotlib (slow, noisy).
+_MPL = importlib.util.find_spec("matplotlib")
+FONT_DIR = Path(list(_MPL.submodule_search_locations or [""])[0] if _MPL else "") / "mpl-data" / "fonts" / "ttf"
 
 
 def _fold(text: str) -> str:

@@ -8,7 +8,7 @@ of variants; one is picked at random so the bot does not sound like a form.
 from __future__ import annotations
 
 import random
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Dict
 
@@ -17,7 +17,7 @@ import yaml
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> Dict[str, Any]:
     data = yaml.safe_load((CONTENT_DIR / f"{name}.yml").read_text(encoding="utf-8"))
     return data or {}

@@ -183,7 +183,10 @@ def extract_date(text: str, today: dt.date) -> Tuple[Optional[dt.date], bool]:
         day = min(today.day, 28) if _safe_date(year, month, today.day) is None else today.day
         return dt.date(year, month, day), False
     # "volgende week dinsdag" / "dinsdag volgende week": that weekday in the next calendar week.
-    match = re.search(rf"\b(?:volgende|komende) week (?:op )?({_DAY_RE})\b|\b({_DAY_RE}) (?:de |in de )?(?:volgende|komende) week\b", text)
+    match = re.search(
+        rf"\b(?:volgende|komende) week (?:op )?({_DAY_RE})\b|\b({_DAY_RE}) (?:de |in de )?(?:volgende|komende) week\b",
+        text,
+    )
     if match:
         weekday = _weekday(match.group(1) or match.group(2))
         monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1)
@@ -257,7 +260,8 @@ def _dateparser_date(text: str, today: dt.date) -> Tuple[Optional[dt.date], bool
                 "STRICT_PARSING": False,
             },
         )
-    except (ValueError, TypeError, OverflowError, KeyError, AttributeError):  # dateparser raises on some odd input; for us that is "not a date"
+    # dateparser raises on some odd input; for us that is "not a date".
+    except (ValueError, TypeError, OverflowError, KeyError, AttributeError):
         return None, False
     if found is None:
         return None, False

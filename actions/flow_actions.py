@@ -3,7 +3,7 @@ slot (`flow_input`) runs every flow; the engine decides what to ask next."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -24,7 +24,7 @@ def _trigger(tracker: Tracker) -> Dict[str, Any]:
 
 
 class ActionStartFlow(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_flow"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -42,7 +42,7 @@ class ActionStartFlow(Action):
 
 
 class ActionAskFlowInput(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_flow_input"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -53,12 +53,12 @@ class ActionAskFlowInput(Action):
 
 
 class ValidateFlowForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_flow_form"
 
     def validate_flow_input(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         flow: Optional[str] = tracker.get_slot("flow")
         if not flow:
             return {"flow_input": "done", "flow": None}
@@ -73,7 +73,7 @@ class ValidateFlowForm(FormValidationAction):
 
 
 class ActionFlowDone(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_flow_done"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -83,7 +83,7 @@ class ActionFlowDone(Action):
 class ActionStop(Action):
     """"Stop": pause the running flow (its draft is kept) or say nothing runs."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_stop"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -99,7 +99,7 @@ class ActionCrisis(Action):
     """The crisis reply, at once, whatever was running. The flow's draft stays
     so the user can pick it up later; the next check-in opens with how they are."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_crisis"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:

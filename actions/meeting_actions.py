@@ -5,7 +5,7 @@ and /voortgang (the user's own numbers)."""
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -65,7 +65,7 @@ def progress_extras(db: Database, chat_id_: str) -> List[Reply]:
 
 
 class ActionShowProgress(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_progress"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -120,7 +120,7 @@ def goal_operation(db: Database, chat_id_: str, goal_id: Any, op: str) -> List[R
 
 
 class ActionListGoals(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_list_goals"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -141,7 +141,7 @@ class ActionListGoals(Action):
 
 
 class ActionShowCard(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_card"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -154,8 +154,8 @@ class ActionShowCard(Action):
         replies = [Reply(say("card", "card_manager" if manager else "card_again"))]
         replies += card.card_replies(db, cid, meeting["id"], for_manager=manager, tz=tz())
         if not manager:
-            replies.append(Reply(say("card", "manager_offer"),
-                                 buttons=[(say("card", "manager_button"), _payload("show_card", card_version="manager"))]))
+            button = (say("card", "manager_button"), _payload("show_card", card_version="manager"))
+            replies.append(Reply(say("card", "manager_offer"), buttons=[button]))
         send(dispatcher, replies)
         return []
 

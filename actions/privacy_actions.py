@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import List, Text
+from typing import List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -30,7 +30,7 @@ TABLE_NAMES_NL = {
 
 
 class ActionExportData(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_export_data"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:

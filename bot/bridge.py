@@ -47,7 +47,7 @@ class OutMessage:
         return {"text": self.text, "buttons": self.buttons, "document": self.document, "erased": self.erased}
 
     @classmethod
-    def from_json(cls, data: Dict[str, Any]) -> "OutMessage":
+    def from_json(cls, data: Dict[str, Any]) -> OutMessage:
         return cls(text=data.get("text") or "", buttons=[tuple(b) for b in data.get("buttons") or []],  # type: ignore[misc]
                    document=data.get("document"), erased=bool(data.get("erased")))
 

@@ -84,7 +84,7 @@ class Services:
         return [name for name, proc in self.processes.items() if proc.poll() is not None]
 
     def stop(self) -> None:
-        for name, proc in self.processes.items():
+        for proc in self.processes.values():
             if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGTERM)
@@ -128,6 +128,7 @@ def start_services(settings: Settings, model: Path, timeout: float = 180.0) -> S
     env = service_env({
         "REGIECOACH_RASA_TOKEN": token,
         "ACTIONS_PORT": str(settings.actions_port),
+        "ACTIONS_URL": settings.actions_url,
         "RASA_TRACKER_DB": str(settings.tracker_db),
         "REGIECOACH_DB": str(settings.db_path),
         "REGIECOACH_DATA_DIR": str(settings.data_dir),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import os
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -22,14 +22,14 @@ TOKEN_HEADER = "X-Regiecoach-Token"
 
 class RegiecoachInput(RestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "regiecoach"
 
     def __init__(self, token: Optional[str]) -> None:
         self.token = token or ""
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "RegiecoachInput":
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> RegiecoachInput:
         return cls(os.environ.get("REGIECOACH_RASA_TOKEN") or (credentials or {}).get("token"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -6,7 +6,7 @@ crisis message is never lost to a low-confidence fallback.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -26,11 +26,11 @@ class CrisisDetector(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "CrisisDetector":
+    ) -> CrisisDetector:
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 model=${1:-models/regiecoach-ci.tar.gz}
 tmp=$(mktemp -d)
 port=${STORY_TEST_ACTIONS_PORT:-5155}
-export PYTHONPATH=$PWD SANIC_HOST=127.0.0.1 ACTIONS_PORT=$port
+export PYTHONPATH=$PWD SANIC_HOST=127.0.0.1 ACTIONS_PORT=$port ACTIONS_URL=http://127.0.0.1:$port/webhook
 export REGIECOACH_DB=$tmp/app.db REGIECOACH_DATA_DIR=$tmp RASA_TRACKER_DB=$tmp/tracker.db
 # A fixed clock keeps date answers in the stories valid.
 export REGIECOACH_NOW=${REGIECOACH_NOW:-2026-11-22T09:00:00+00:00}

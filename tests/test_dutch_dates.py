@@ -83,7 +83,9 @@ def test_past_dates_are_flagged(text):
     assert result.in_past
 
 
-@pytest.mark.parametrize("text", ["blabla", "", "   ", "🙂🙂🙂", "ik weet het echt niet", "x" * 10_000, "?!?", "zo snel mogelijk"])
+@pytest.mark.parametrize(
+    "text", ["blabla", "", "   ", "🙂🙂🙂", "ik weet het echt niet", "x" * 10_000, "?!?", "zo snel mogelijk"]
+)
 def test_garbage_gives_no_moment(text):
     result = parse_meeting_time(text, NOW, AMS)
     assert result.moment is None

@@ -8,7 +8,8 @@ from typing import List, Optional
 
 import pytest
 
-from actions.flows import engine, meeting as meeting_flow
+from actions.flows import engine
+from actions.flows import meeting as meeting_flow
 from actions.flows.base import Reply, Turn
 from bot.storage import meetings, parse_iso
 from tests.conftest import AMS
@@ -323,3 +324,27 @@ def test_is_vague():
     assert meeting_flow.is_vague("duidelijkheid")
     assert not meeting_flow.is_vague("Duidelijkheid over mijn uren")
     assert not meeting_flow.is_vague("Dat ik 2 ochtenden per week kan werken")
+
+
+def test_add_goal_during_unfinished_preparation_continues_it(fresh_db, now, consenting_user):
+    first = Chat(fresh_db, now)
+    run_until_goals(first)
+    first.send("Afspraken over mijn uren maken")
+    engine.stop(fresh_db, "42", "meeting", now, AMS)
+    chat = Chat(fresh_db, now, trigger={"goals_only": True})
+    assert "verder waar je was" in chat.text and "nog een doel" in chat.text
+    chat.send("Ja")
+    chat.send("Weten wie mijn casemanager wordt")
+    assert len(meetings.list_goals(fresh_db, "42", only_meeting(fresh_db)["id"])) == 2
+
+
+def test_real_reminders_are_scheduled_when_module_present(fresh_db, now, consenting_user):
+    pytest.importorskip("bot.storage.reminders")
+    chat = Chat(fresh_db, now)
+    run_until_goals(chat)
+    for text in ["Afspraken over mijn uren maken", "Nee", "Korte klussen", "Tuin", "Vergaderen", "Na een uur op",
+                 "overslaan", "Thuiswerken", "overslaan"]:
+        chat.send(text)
+    assert chat.running is None
+    kinds = {row["kind"] for row in fresh_db["reminders"].rows_where("chat_id = ?", ["42"])}
+    assert "meeting_before" in kinds and "meeting_after" in kinds

@@ -22,7 +22,8 @@ def test_goals_lifecycle(fresh_db, now, consenting_user):
     mid = meetings.create_meeting(fresh_db, "42", "bedrijfsarts", now, starts_at=now + 3 * DAY)
     first = meetings.add_goal(fresh_db, "42", mid, "Afspraken over mijn uren", now)
     second = meetings.add_goal(fresh_db, "42", mid, "Weten wie wat doet", now)
-    assert [g["text"] for g in meetings.list_goals(fresh_db, "42", mid)] == ["Afspraken over mijn uren", "Weten wie wat doet"]
+    texts = [g["text"] for g in meetings.list_goals(fresh_db, "42", mid)]
+    assert texts == ["Afspraken over mijn uren", "Weten wie wat doet"]
     assert meetings.update_goal_text(fresh_db, "42", first, "Afspraken over 4 uur per dag")
     assert meetings.set_goal_status(fresh_db, "42", second, "reached")
     assert meetings.delete_goal(fresh_db, "42", first)

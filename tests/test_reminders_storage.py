@@ -4,6 +4,7 @@ user's controls (cancel, snooze, pause, stop)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -195,3 +196,22 @@ def test_milestone_reminder_in_future_only(fresh_db, consenting_user, now):
     rid = rem.schedule_milestone(fresh_db, consenting_user, "week8", dt.date(2026, 12, 1), {"week": 8}, now, AMS)
     assert rem.get(fresh_db, rid)["kind"] == "milestone"
     assert rem.cancel_milestones(fresh_db, consenting_user) == 1
+
+
+def test_operator_cli_add_and_list(fresh_db, consenting_user, capsys):
+    from bot.reminders_cli import main
+
+    assert main(["reminders", "add", "--user", consenting_user, "--kind", "checkin", "--due", "2026-11-23T09:30"]) == 0
+    added = json.loads(capsys.readouterr().out)
+    assert added["due"] == "2026-11-23T08:30:00+00:00"  # local time without zone: Amsterdam
+    assert main(["reminders", "add", "--user", consenting_user, "--due", "now"]) == 0
+    capsys.readouterr()
+    assert main(["reminders", "list"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 2
+    assert set(lines[0]) == {"id", "user", "kind", "due", "status"}
+    mine = next(line for line in lines if line["id"] == added["id"])
+    assert mine == {"id": added["id"], "user": consenting_user, "kind": "checkin",
+                    "due": "2026-11-23T08:30:00+00:00", "status": "pending"}
+    assert main(["reminders", "add", "--user", "nobody", "--due", "now"]) == 1
+    assert main(["reminders", "add", "--user", consenting_user, "--due", "morgen"]) == 2

@@ -159,7 +159,8 @@ def test_meeting_reminders_on_a_dst_day_keep_local_times(fresh_db, consenting_us
     mid = add_meeting(fresh_db, consenting_user, start)
     now = start - dt.timedelta(days=5)
     rem.schedule_meeting_reminders(fresh_db, consenting_user, mid, start, now, AMS)
-    rows = {r["kind"]: parse_iso(r["due_at"]).astimezone(AMS) for r in rem.list_upcoming(fresh_db, consenting_user, now)}
+    upcoming = rem.list_upcoming(fresh_db, consenting_user, now)
+    rows = {r["kind"]: parse_iso(r["due_at"]).astimezone(AMS) for r in upcoming}
     assert rows["meeting_before"] == dt.datetime.combine(day, dt.time(19, 0), tzinfo=AMS)
     scheduler, _bridge = make(fresh_db)
     before = rows["meeting_before"].astimezone(UTC)

@@ -91,6 +91,8 @@ class CheckinFlow(Flow):
         crisis = parse_iso(user.get("last_crisis_at"))
         since = parse_iso(last["created_at"]) if last else None
         ctx.data["first_time"] = last is None
+        if ctx.trigger.get("reminder_id"):  # the trigger is not kept between turns; the draft is
+            ctx.data["reminder_id"] = str(ctx.trigger["reminder_id"])
         if crisis is not None and (since is None or crisis > since):
             ctx.data["after_crisis"] = True
             ctx.step = "after_crisis"
@@ -124,7 +126,8 @@ class CheckinFlow(Flow):
         if step == "next_date":
             return [Reply(say("checkin", "ask_next_date"), buttons=self._buttons("no_date"))]
         if step == "interval":
-            return [Reply(say("checkin", "ask_interval"), buttons=self._buttons("interval_4", "interval_5", "interval_6"))]
+            buttons = self._buttons("interval_4", "interval_5", "interval_6")
+            return [Reply(say("checkin", "ask_interval"), buttons=buttons)]
         if step == "daypart":
             return [Reply(say("checkin", "ask_daypart"),
                           buttons=self._buttons("daypart_ochtend", "daypart_middag", "daypart_avond"))]
@@ -182,7 +185,7 @@ class CheckinFlow(Flow):
 
     def _later(self, ctx: FlowContext) -> list[Reply]:
         ctx.step = DONE
-        reminder_id = ctx.trigger.get("reminder_id")
+        reminder_id = ctx.data.get("reminder_id")
         if reminder_id and users.has_consent(ctx.db, ctx.chat_id):
             row = reminders.snooze(ctx.db, ctx.chat_id, int(reminder_id), "tomorrow", ctx.now, ctx.tz)
             if row:

@@ -74,7 +74,8 @@ class DebriefFlow(Flow):
 
     def ask(self, ctx: FlowContext) -> List[Reply]:
         step = ctx.step
-        yes_no_buttons = [(say("debrief", "answer_yes"), say("debrief", "answer_yes")), (say("debrief", "answer_no"), say("debrief", "answer_no"))]
+        yes, no = say("debrief", "answer_yes"), say("debrief", "answer_no")
+        yes_no_buttons = [(yes, yes), (no, no)]
         if step == "none_offer":
             return [Reply(say("debrief", "none_found"), buttons=yes_no_buttons)]
         if step.startswith("goal_"):
@@ -92,7 +93,8 @@ class DebriefFlow(Flow):
             who = card.who_label(self._meeting(ctx).get("with_whom"))
             return [Reply(say("debrief", "ask_next", who=who), buttons=[(unknown, unknown)])]
         if step == "next_time":
-            return [Reply(say("debrief", "ask_next_time", day=format_day(dt.date.fromisoformat(ctx.data["next_date"]))))]
+            day = format_day(dt.date.fromisoformat(ctx.data["next_date"]))
+            return [Reply(say("debrief", "ask_next_time", day=day))]
         if step == "next_confirm":
             when = format_dutch(dt.datetime.fromisoformat(ctx.data["next_pending"]), ctx.tz)
             return [Reply(say("debrief", "confirm_next", when=when), buttons=yes_no_buttons)]

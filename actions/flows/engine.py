@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from sqlite_utils import Database
 
@@ -133,10 +134,12 @@ def handle(
     if len(text) > MAX_ANSWER_CHARS:
         return [Reply(say("engine", "too_long", max=MAX_ANSWER_CHARS))], flow.name
     if text.startswith("/"):
-        target = text[1:].split("{")[0].strip()
-        if target in INTENT_FLOWS and INTENT_FLOWS[target] != flow.name:
+        target, trigger = _parse_payload(text)
+        if target in INTENT_FLOWS and (INTENT_FLOWS[target] != flow.name or trigger):
             _save(ctx, flow)
-            replies, running = start(db, chat_id, INTENT_FLOWS[target], now, tz)
+            if target == "add_goal":
+                trigger["goals_only"] = True
+            replies, running = start(db, chat_id, INTENT_FLOWS[target], now, tz, trigger or None)
             return replies, running
         return [Reply(say("engine", "command_in_flow"))], flow.name
     if lowered in ("terug", "vorige", "vorige vraag", "ga terug", "ik wil iets aanpassen"):
@@ -167,6 +170,19 @@ def stop(db: Database, chat_id: str, flow_name: str, now: dt.datetime, tz: dt.tz
     if flow.needs_consent and users.has_consent(db, chat_id):
         return [Reply(say("engine", "stopped_saved"))]
     return [Reply(say("engine", "stopped"))]
+
+
+def _parse_payload(text: str) -> Tuple[str, Dict[str, Any]]:
+    """'/add_goal{"edit_goal_id":"7"}' -> ('add_goal', {'edit_goal_id': '7'})."""
+    name, _, rest = text[1:].partition("{")
+    trigger: Dict[str, Any] = {}
+    if rest:
+        try:
+            loaded = json.loads("{" + rest)
+            trigger = loaded if isinstance(loaded, dict) else {}
+        except ValueError:
+            trigger = {}
+    return name.strip(), trigger
 
 
 def _is_werkwijzer_question(turn: Turn) -> bool:

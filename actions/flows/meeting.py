@@ -125,6 +125,12 @@ class MeetingFlow(Flow):
             ctx.data["edit_goal_id"] = int(goal["id"])
             ctx.step = "edit_goal"
             return []
+        # "add_goal" starts with a trigger, which would replace an unfinished preparation: carry on with it instead.
+        draft = drafts.load_draft(ctx.db, ctx.chat_id, self.name) if ctx.trigger else None
+        if draft and draft["step"] not in (DONE, self.first_step, "_resume", "edit_goal", "use_existing"):
+            ctx.data = draft["data"]
+            ctx.step = draft["step"]
+            return [Reply(say("meeting", "resume_draft"))]
         upcoming = meetings.next_meeting(ctx.db, ctx.chat_id, ctx.now)
         if upcoming:
             ctx.data["offer_meeting_id"] = int(upcoming["id"])
@@ -135,7 +141,8 @@ class MeetingFlow(Flow):
 
     def ask(self, ctx: FlowContext) -> List[Reply]:
         step = ctx.step
-        yes_no_buttons = [(say("meeting", "answer_yes"), say("meeting", "answer_yes")), (say("meeting", "answer_no"), say("meeting", "answer_no"))]
+        yes, no = say("meeting", "answer_yes"), say("meeting", "answer_no")
+        yes_no_buttons = [(yes, yes), (no, no)]
         if step == "use_existing":
             meeting = meetings.get_meeting(ctx.db, ctx.chat_id, ctx.data.get("offer_meeting_id")) or {}
             when = parse_iso(meeting.get("starts_at"))
@@ -176,7 +183,8 @@ class MeetingFlow(Flow):
             return [Reply(say("meeting", f"ask_{step}"))]
         if step == "proposal":
             keys = list(PROPOSAL_KEYS) + ["proposal_other"]
-            return [Reply(say("meeting", "ask_proposal"), buttons=[(say("meeting", k), say("meeting", k)) for k in keys])]
+            buttons = [(say("meeting", k), say("meeting", k)) for k in keys]
+            return [Reply(say("meeting", "ask_proposal"), buttons=buttons)]
         if step == "edit_goal":
             goal = meetings.get_goal(ctx.db, ctx.chat_id, ctx.data.get("edit_goal_id")) or {"text": ""}
             return [Reply(say("meeting", "edit_goal_ask", goal=card.shorten(goal["text"])))]
@@ -283,7 +291,8 @@ class MeetingFlow(Flow):
                 return []
             return [Reply(say("meeting", "when_unclear"))]
         if result.in_past:
-            return [Reply(say("meeting", "when_past", when=format_dutch(result.moment, ctx.tz, with_time=result.has_time)))]
+            when = format_dutch(result.moment, ctx.tz, with_time=result.has_time)
+            return [Reply(say("meeting", "when_past", when=when))]
         if not result.has_time:
             ctx.data["when_date"] = result.moment.date().isoformat()
             advance(ctx, "when_time")
@@ -497,7 +506,8 @@ class MeetingFlow(Flow):
             count = self._goal_count(ctx)
             goals = say("meeting", "goals_one") if count == 1 else say("meeting", "goals_many", n=count)
             if starts_at:
-                replies.append(Reply(say("meeting", "summary", who=who, when=format_dutch(starts_at, ctx.tz), goals=goals)))
+                when = format_dutch(starts_at, ctx.tz)
+                replies.append(Reply(say("meeting", "summary", who=who, when=when, goals=goals)))
             else:
                 replies.append(Reply(say("meeting", "summary_no_when", who=who, goals=goals)))
         replies.append(Reply(say("meeting", "card_intro")))

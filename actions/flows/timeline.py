@@ -159,13 +159,14 @@ class TimelineFlow(Flow):
     def ask(self, ctx: FlowContext) -> list[Reply]:
         if ctx.step == "status":
             keys = ("status_employed", "status_contract_ended", "status_self_employed")
-            return [Reply(say("timeline", "ask_status"), buttons=[(say("timeline", k), say("timeline", k)) for k in keys])]
+            buttons = [(say("timeline", k), say("timeline", k)) for k in keys]
+            return [Reply(say("timeline", "ask_status"), buttons=buttons)]
         if ctx.step == "sick_day":
             return [Reply(say("timeline", "ask_sick_day"))]
         if ctx.step == "offer":
             return [Reply(say("timeline", "ask_reminders"), buttons=[
-                (say("timeline", "yes"), say("timeline", "yes")),
-                (say("timeline", "no"), say("timeline", "no")),
+                (say("timeline", "button_yes"), say("timeline", "button_yes")),
+                (say("timeline", "button_no"), say("timeline", "button_no")),
                 (say("timeline", "change_day"), say("timeline", "change_day")),
             ])]
         return []

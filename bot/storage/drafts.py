@@ -22,7 +22,8 @@ def load_draft(db: Database, chat_id: str, flow: str) -> Optional[Dict[str, Any]
 
 def save_draft(db: Database, chat_id: str, flow: str, step: str, data: Dict[str, Any], now: dt.datetime) -> None:
     db["drafts"].upsert(  # type: ignore[union-attr]
-        {"chat_id": str(chat_id), "flow": flow, "step": step, "data": json.dumps(data, ensure_ascii=False), "updated_at": iso(now)},
+        {"chat_id": str(chat_id), "flow": flow, "step": step,
+         "data": json.dumps(data, ensure_ascii=False), "updated_at": iso(now)},
         pk=("chat_id", "flow"),
     )
 

@@ -115,7 +115,8 @@ def _put(
 
 
 def _cancel_where(db: Database, where: str, params: Sequence[Any]) -> int:
-    rows = [_row(r) for r in db.query(f"select * from reminders where status in ('pending', 'claimed') and {where}", params)]
+    sql = f"select * from reminders where status in ('pending', 'claimed') and {where}"
+    rows = [_row(r) for r in db.query(sql, params)]
     for row in rows:
         _retire(db, row)
     return len(rows)
@@ -237,7 +238,8 @@ def resume(db: Database, chat_id: str, now: dt.datetime, tz: dt.tzinfo) -> int |
     """Reminders back on: the next check-in, and reminders for planned meetings still ahead."""
     users.update_settings(db, chat_id, reminders_paused=0)
     for row in db.query(
-        "select id, starts_at from meetings where chat_id = ? and starts_at > ? and coalesce(status, '') != 'cancelled'",
+        "select id, starts_at from meetings where chat_id = ? and starts_at > ?"
+        " and coalesce(status, '') != 'cancelled'",
         [str(chat_id), iso(now)],
     ):
         start = parse_iso(row["starts_at"])

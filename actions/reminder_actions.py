@@ -1,0 +1,242 @@
+"""`action_manage_reminders`, in two roles.
+
+1. The scheduler triggers intent `manage_reminders` with entity `reminder_id`:
+   render that reminder (it opens with a neutral line, for lock screens).
+2. The user asks (/herinneringen, "zet mijn herinneringen uit", or a button with
+   `reminder_action`): list what is planned, cancel, snooze, pause, resume,
+   stop, or change the check-in interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlite_utils import Database
+
+from actions.common import chat_id, get_db, now, send, tz
+from actions.content import say
+from actions.flows.base import Button, Reply
+from actions.flows.timeline import BY_KEY, format_day
+from bot.storage import parse_iso, users
+from bot.storage import reminders as store
+
+try:
+    from actions.dutch_dates import format_dutch
+except ImportError:  # pragma: no cover
+    format_dutch = None  # type: ignore[assignment]
+
+ROLES = ("bedrijfsarts", "leidinggevende", "arbeidsdeskundige", "casemanager", "verzekeringsarts")
+SNOOZE_ACTIONS = {"snooze_today": "later_today", "snooze_tomorrow": "tomorrow", "snooze_week": "next_week"}
+MAX_LISTED = 6
+STOP_RE = re.compile(r"\b(uit|uitzetten|stop|stoppen|geen herinneringen)\b", re.IGNORECASE)
+PAUSE_RE = re.compile(r"\b(pauze|pauzeer|pauzeren|even niet)\b", re.IGNORECASE)
+RESUME_RE = re.compile(r"\b(weer aan|aanzetten|aan zetten|hervat|hervatten)\b", re.IGNORECASE)
+
+
+def when_text(moment: dt.datetime, zone: dt.tzinfo) -> str:
+    if format_dutch is not None:
+        return format_dutch(moment, zone)
+    local = moment.astimezone(zone)
+    return f"{format_day(local.date()).rsplit(' ', 1)[0]} om {local:%H:%M}"
+
+
+def who_text(with_whom: str | None) -> str:
+    value = (with_whom or "").strip()
+    if not value:
+        return say("reminders", "who_default")
+    if value.lower() in ROLES:
+        return f"de {value.lower()}"
+    return value if len(value) <= 40 else value[:39] + "…"
+
+
+def action_payload(action: str, reminder_id: int | str | None = None) -> str:
+    entities: dict[str, str] = {"reminder_action": action}
+    if reminder_id is not None:
+        entities["reminder_id"] = str(reminder_id)
+    return "/manage_reminders" + json.dumps(entities, separators=(",", ":"))
+
+
+def snooze_buttons(reminder_id: int) -> list[Button]:
+    return [
+        (say("reminders", "button_now"), f'/checkin{{"reminder_id":"{reminder_id}"}}'),
+        (say("reminders", "button_later_today"), action_payload("snooze_today", reminder_id)),
+        (say("reminders", "button_tomorrow"), action_payload("snooze_tomorrow", reminder_id)),
+        (say("reminders", "button_next_week"), action_payload("snooze_week", reminder_id)),
+    ]
+
+
+def render_reminder(db: Database, chat: str, reminder_id: int, moment: dt.datetime, zone: dt.tzinfo) -> list[Reply]:
+    """The proactive message for one reminder; nothing when it is not this user's."""
+    row = store.get(db, reminder_id)
+    if row is None or row["chat_id"] != str(chat):
+        return []
+    kind, payload = row["kind"], row["payload"]
+    opening = say("reminders", "neutral_opening")
+    body: str
+    buttons: list[Button] = []
+    if kind in store.MEETING_KINDS:
+        meeting = store.meeting(db, int(payload.get("meeting_id") or 0)) or {}
+        starts = parse_iso(meeting.get("starts_at") or payload.get("starts_at"))
+        if starts is None:
+            return []
+        who = who_text(meeting.get("with_whom"))
+        local = starts.astimezone(zone)
+        days_ahead = (local.date() - moment.astimezone(zone).date()).days
+        time = f"{local:%H:%M}"
+        if kind == "meeting_after":
+            body = say("reminders", "meeting_after", who=who)
+            buttons = [(say("reminders", "button_debrief"), "/meeting_debrief")]
+        else:
+            if days_ahead == 0:
+                body = say("reminders", "meeting_morning", time=time, who=who)
+            elif days_ahead == 1:
+                key = "meeting_before_early" if payload.get("merged") else "meeting_before"
+                body = say("reminders", key, time=time, who=who)
+            else:
+                body = say("reminders", "meeting_soon", when=when_text(starts, zone), who=who)
+            buttons = [(say("reminders", "button_card"), "/show_card"),
+                       (say("reminders", "button_goals"), "/list_goals")]
+    elif kind in store.CHECKIN_KINDS:
+        body = say("reminders", kind)
+        buttons = snooze_buttons(int(row["id"]))
+    elif kind == "milestone":
+        key = payload.get("milestone") or ""
+        milestone = BY_KEY.get(key)
+        label = say("timeline", f"label_{key}") if milestone else say("reminders", "label_milestone")
+        due = payload.get("due")
+        day = format_day(dt.date.fromisoformat(due)).rsplit(" ", 1)[0] if due else ""
+        hint_key = f"milestone_hint_{key}" if milestone else "milestone_hint_default"
+        body = say("reminders", "milestone", label=label, day=day) + "\n\n" + say("reminders", hint_key)
+    else:
+        return []
+    return [Reply(f"{opening}\n\n{body}", buttons=buttons)]
+
+
+def list_replies(db: Database, chat: str, moment: dt.datetime, zone: dt.tzinfo) -> list[Reply]:
+    """What is planned, with a button to cancel each, and the check-in settings."""
+    rows = store.list_upcoming(db, chat, moment)
+    user = users.get_user(db, chat) or {}
+    paused = int(user.get("reminders_paused") or 0)
+    lines: list[str] = []
+    buttons: list[Button] = []
+    if rows:
+        lines.append(say("reminders", "list_intro"))
+        for row in rows[:MAX_LISTED]:
+            due = parse_iso(row["due_at"])
+            assert due is not None
+            label = say("reminders", f"label_{row['kind']}")
+            if row["kind"] == "milestone" and row["payload"].get("milestone") in BY_KEY:
+                label = say("timeline", f"label_{row['payload']['milestone']}")
+            lines.append(say("reminders", "list_item", when=when_text(due, zone), label=label))
+            short_day = f"{due.astimezone(zone).day}-{due.astimezone(zone).month}"
+            buttons.append((say("reminders", "button_cancel", label=say("reminders", f"label_{row['kind']}"),
+                                day=short_day), action_payload("cancel", row["id"])))
+        if len(rows) > MAX_LISTED:
+            lines.append(say("reminders", "list_more", count=len(rows) - MAX_LISTED))
+    else:
+        lines.append(say("reminders", "list_empty"))
+    if paused >= store.STOPPED_ALL:
+        lines.append(say("reminders", "list_all_off"))
+        buttons.append((say("reminders", "button_resume"), action_payload("resume")))
+    else:
+        if paused >= store.PAUSED_CHECKINS:
+            lines.append(say("reminders", "list_checkins_paused"))
+            buttons.append((say("reminders", "button_resume"), action_payload("resume")))
+        else:
+            lines.append(say("reminders", "list_interval", weeks=int(user.get("checkin_weeks") or 4)))
+            buttons.append((say("reminders", "button_pause"), action_payload("pause")))
+        current = int(user.get("checkin_weeks") or 4)
+        buttons.extend((say("reminders", "button_interval", weeks=w), action_payload(f"interval_{w}"))
+                       for w in store.CHECKIN_WEEKS if w != current)
+        buttons.append((say("reminders", "button_stop"), action_payload("stop")))
+    return [Reply("\n".join(lines)), Reply(say("reminders", "list_choose"), buttons=buttons)]
+
+
+def apply_action(
+    db: Database, chat: str, action: str, reminder_id: str | None, moment: dt.datetime, zone: dt.tzinfo
+) -> list[Reply]:
+    """Carry out one reminder_action and confirm it in words."""
+    if action in SNOOZE_ACTIONS and reminder_id:
+        row = store.snooze(db, chat, int(reminder_id), SNOOZE_ACTIONS[action], moment, zone)
+        if row is None:
+            return [Reply(say("reminders", "snooze_failed"))]
+        due = parse_iso(row["due_at"])
+        assert due is not None
+        return [Reply(say("reminders", "snoozed", when=f"op {when_text(due, zone)}"))]
+    if action == "cancel" and reminder_id:
+        ok = store.cancel(db, chat, int(reminder_id))
+        return [Reply(say("reminders", "cancelled" if ok else "cancel_failed"))]
+    if action == "pause":
+        store.pause_checkins(db, chat)
+        return [Reply(say("reminders", "paused"))]
+    if action == "stop":
+        store.stop_all(db, chat)
+        return [Reply(say("reminders", "stopped"))]
+    if action == "resume":
+        rid = store.resume(db, chat, moment, zone)
+        row = store.get(db, rid) if rid else None
+        if row is None:
+            return [Reply(say("reminders", "resumed"))]
+        due = parse_iso(row["due_at"])
+        assert due is not None
+        return [Reply(say("reminders", "resumed_next", when=when_text(due, zone)))]
+    match = re.fullmatch(r"interval_([456])", action)
+    if match:
+        weeks = int(match.group(1))
+        rid = store.set_interval(db, chat, weeks, moment, zone)
+        row = store.get(db, rid) if rid else None
+        if row is None:
+            return [Reply(say("reminders", "interval_paused", weeks=weeks))]
+        due = parse_iso(row["due_at"])
+        assert due is not None
+        return [Reply(say("reminders", "interval_set", weeks=weeks, when=when_text(due, zone)))]
+    return list_replies(db, chat, moment, zone)
+
+
+def action_from_text(text: str) -> str:
+    """A spoken request: "zet mijn herinneringen uit" -> stop; "even pauze" -> pause."""
+    if PAUSE_RE.search(text):
+        return "pause"
+    if RESUME_RE.search(text):
+        return "resume"
+    if STOP_RE.search(text):
+        # "zet de check-ins uit" is about check-ins only; meeting reminders stay.
+        return "pause" if "check" in text.lower() else "stop"
+    return "list"
+
+
+def _entities(tracker: Tracker) -> dict[str, Any]:
+    entities = (tracker.latest_message or {}).get("entities") or []
+    return {e["entity"]: e.get("value") for e in entities if e.get("entity")}
+
+
+class ActionManageReminders(Action):
+    def name(self) -> str:
+        return "action_manage_reminders"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        db, chat, moment, zone = get_db(), chat_id(tracker), now(), tz()
+        entities = _entities(tracker)
+        action = entities.get("reminder_action")
+        reminder_id = entities.get("reminder_id")
+        if reminder_id is not None and not str(reminder_id).isdigit():
+            reminder_id = None  # a garbled button payload: show the list instead
+        if reminder_id and not action:
+            replies = render_reminder(db, chat, int(reminder_id), moment, zone)
+        elif not users.has_consent(db, chat):
+            replies = [Reply(say("reminders", "needs_consent"))]
+        else:
+            text = (tracker.latest_message or {}).get("text") or ""
+            if not action:
+                action = "list" if text.strip().startswith("/") else action_from_text(text)
+            replies = apply_action(db, chat, str(action), reminder_id, moment, zone)
+        send(dispatcher, replies)
+        # Entities are per message: clear the slots so an old id is never reused.
+        return [SlotSet("reminder_id", None), SlotSet("reminder_action", None)]

@@ -1,0 +1,163 @@
+"""The check-in as a user lives it: open question first, empathy before scores,
+scaling questions with fitting follow-ups, a summary from their own answers,
+and the next check-in at the distance they chose."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from actions.flows import engine
+from actions.flows.base import Turn
+from bot.storage import checkins, iso, parse_iso, users
+from bot.storage import reminders as rem
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def texts(replies):
+    return "\n".join(r.text for r in replies)
+
+
+class Chat:
+    def __init__(self, db, chat_id, now, trigger=None):
+        self.db, self.chat_id, self.now = db, chat_id, now
+        replies, self.running = engine.start(db, chat_id, "checkin", now, AMS, trigger)
+        self.last = replies + self._ask()
+
+    def _ask(self):
+        return engine.ask(self.db, self.chat_id, self.running, self.now, AMS) if self.running else []
+
+    def say(self, text, intent=None):
+        replies, self.running = engine.handle(self.db, self.chat_id, "checkin", Turn(text=text, intent=intent),
+                                              self.now, AMS)
+        self.last = replies + self._ask()
+        return texts(self.last)
+
+
+def add_goal(db, chat_id, text):
+    meeting = db["meetings"].insert({"chat_id": chat_id, "with_whom": "bedrijfsarts", "status": "done"}).last_pk
+    db["goals"].insert({"meeting_id": meeting, "chat_id": chat_id, "text": text, "status": "open"})
+
+
+def test_first_checkin_full_path(fresh_db, consenting_user, now):
+    add_goal(fresh_db, consenting_user, "Afspreken dat ik met twee ochtenden per week begin")
+    chat = Chat(fresh_db, consenting_user, now)
+    assert "Hoe" in texts(chat.last) and not chat.last[-1].buttons  # an open question, no scores yet
+    chat.say("Het gaat wel redelijk eigenlijk")
+    assert [b[0] for b in chat.last[-1].buttons] == [str(n) for n in range(11)]
+    assert "een 5 is en geen 3" in chat.say("5")
+    chat.say("Ik slaap beter")
+    assert "wat zou helpen om er een 1 van te maken" in chat.say("0").lower()
+    goals_question = chat.say("Een gesprek met mijn leidinggevende")
+    assert "twee ochtenden per week" in goals_question
+    chat.say("Ik heb het voorgesteld en het mag")
+    chat.say("Ik ben elke dag gaan wandelen, ook toen het regende en ik er eigenlijk helemaal geen zin in had")
+    chat.say("Mijn leidinggevende bellen")
+    summary = chat.say("volgende week dinsdag")
+    assert "energie is een 5" in summary
+    assert "vertrouwen in je werk is een 0" in summary
+    assert "…" in summary and "ook toen het regende en ik er eigenlijk helemaal geen zin in had" not in summary
+    assert "Mijn leidinggevende bellen" in summary and "dinsdag 24 november" in summary
+    assert [b[0] for b in chat.last[-1].buttons] == ["Elke 4 weken", "Elke 5 weken", "Elke 6 weken"]
+    chat.say("Elke 5 weken")
+    done = chat.say("Avond")
+    assert chat.running is None
+    assert "zondag 27 december om 19:30" in done
+    stored = checkins.last_checkin(fresh_db, consenting_user)
+    assert (stored["energy"], stored["confidence"], stored["next_step_date"]) == (5, 0, "2026-11-24")
+    assert users.get_user(fresh_db, consenting_user)["checkin_weeks"] == 5
+    due = parse_iso(rem.next_checkin(fresh_db, consenting_user)["due_at"]).astimezone(AMS)
+    assert due == dt.datetime(2026, 12, 27, 19, 30, tzinfo=AMS)
+
+
+def test_negative_mood_gets_empathy_and_a_choice_not_a_checklist(fresh_db, consenting_user, now):
+    chat = Chat(fresh_db, consenting_user, now)
+    reply = chat.say("Eerlijk gezegd slecht, ik ben zo moe")
+    assert "zwaar" in reply.lower() or "naar" in reply.lower()
+    assert "0 tot 10" not in reply
+    assert [b[0] for b in chat.last[-1].buttons] == ["Nu verder", "Liever later"]
+    reply = chat.say("Liever later")
+    assert chat.running is None
+    assert "/checkin" in reply
+    assert checkins.last_checkin(fresh_db, consenting_user) is None
+
+
+def test_later_after_a_reminder_snoozes_it_to_tomorrow(fresh_db, consenting_user, now):
+    rid = rem.add_manual(fresh_db, consenting_user, "checkin", now, now)
+    rem.mark_sent(fresh_db, rid, now)
+    chat = Chat(fresh_db, consenting_user, now, trigger={"reminder_id": str(rid)})
+    chat.say("zwaar", intent="mood_negative")
+    reply = chat.say("Liever later")
+    assert "maandag 23 november om 09:30" in reply
+    assert [r["kind"] for r in rem.list_upcoming(fresh_db, consenting_user, now)] == ["checkin"]
+
+
+def test_negative_mood_can_continue_to_scores(fresh_db, consenting_user, now):
+    chat = Chat(fresh_db, consenting_user, now)
+    chat.say("Niet zo goed")
+    assert "0 tot 10" in chat.say("Nu verder")
+
+
+def test_after_a_crisis_it_opens_with_how_they_are_and_skips_scores(fresh_db, consenting_user, now):
+    checkins.add_checkin(fresh_db, consenting_user, now - dt.timedelta(weeks=4), mood="neutral", energy=5)
+    users.mark_crisis(fresh_db, consenting_user, now - dt.timedelta(days=3))
+    chat = Chat(fresh_db, consenting_user, now)
+    assert "Hoe gaat het nu met je" in texts(chat.last)
+    chat.say("Iets beter, dank je")
+    seen = [chat.say("Nu verder")]
+    for answer in ("Weinig", "Ik heb gewandeld", "Rust nemen", "Geen datum"):
+        seen.append(chat.say(answer))
+    assert chat.running is None
+    assert all("0 tot 10" not in text for text in seen)
+    assert "energie" not in seen[-1]
+    stored = checkins.last_checkin(fresh_db, consenting_user)
+    assert stored["energy"] is None and stored["mood"] == "after_crisis"
+
+
+def test_no_crisis_opening_when_crisis_was_before_last_checkin(fresh_db, consenting_user, now):
+    users.mark_crisis(fresh_db, consenting_user, now - dt.timedelta(weeks=6))
+    checkins.add_checkin(fresh_db, consenting_user, now - dt.timedelta(weeks=4), mood="neutral")
+    chat = Chat(fresh_db, consenting_user, now)
+    assert "Vorige keer was het heel zwaar" not in texts(chat.last)
+
+
+def test_ten_has_its_own_follow_up_and_bad_scores_are_asked_again(fresh_db, consenting_user, now):
+    chat = Chat(fresh_db, consenting_user, now)
+    chat.say("Goed!")
+    assert "0 tot 10" in chat.say("heel veel")
+    assert "Wat maakt het zo goed?" in chat.say("10")
+
+
+def test_second_checkin_plans_next_at_chosen_interval_without_asking(fresh_db, consenting_user, now):
+    users.update_settings(fresh_db, consenting_user, checkin_weeks=6, checkin_daypart="middag")
+    checkins.add_checkin(fresh_db, consenting_user, now - dt.timedelta(weeks=6), mood="positive")
+    chat = Chat(fresh_db, consenting_user, now)
+    chat.say("Prima")
+    chat.say("7")
+    chat.say("overslaan")
+    chat.say("8")
+    chat.say("overslaan")
+    chat.say("overslaan")
+    chat.say("overslaan")
+    done = chat.say("overslaan")
+    assert chat.running is None
+    assert "Elke 4 weken" not in done
+    due = parse_iso(rem.next_checkin(fresh_db, consenting_user)["due_at"]).astimezone(AMS)
+    assert due == dt.datetime(2027, 1, 3, 14, 0, tzinfo=AMS)
+    assert not rem.in_quiet_hours(due, AMS)
+    assert len(checkins.list_checkins(fresh_db, consenting_user)) == 2
+
+
+def test_finishing_a_checkin_cancels_the_pending_nudge(fresh_db, consenting_user, now):
+    rid = rem.add_manual(fresh_db, consenting_user, "checkin", now, now)
+    row = rem.get(fresh_db, rid)
+    rem.mark_sent(fresh_db, rid, now)
+    rem.schedule_nudge(fresh_db, row, now, AMS)
+    users.update_settings(fresh_db, consenting_user, checkin_weeks=4)
+    checkins.add_checkin(fresh_db, consenting_user, now - dt.timedelta(weeks=4), mood="positive")
+    chat = Chat(fresh_db, consenting_user, now, trigger={"reminder_id": str(rid)})
+    for answer in ("Goed", "6", "overslaan", "6", "overslaan", "overslaan", "overslaan", "overslaan"):
+        chat.say(answer)
+    assert [r["kind"] for r in rem.list_upcoming(fresh_db, consenting_user, now)] == ["checkin"]
+    assert iso(now) < rem.next_checkin(fresh_db, consenting_user)["due_at"]
