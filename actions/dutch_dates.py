@@ -208,10 +208,10 @@ def extract_date(text: str, today: dt.date) -> Tuple[Optional[dt.date], bool]:
     match = re.search(r"\b(\d{1,2})[-/](\d{1,2})(?:[-/](\d{2,4}))?\b", text)
     if match:
         day, month = int(match.group(1)), int(match.group(2))
-        year = match.group(3)
-        if year and len(year) == 2:
-            year = "20" + year
-        return _with_year(today, day, month, year)
+        year_text: Optional[str] = match.group(3)
+        if year_text and len(year_text) == 2:
+            year_text = "20" + year_text
+        return _with_year(today, day, month, year_text)
     match = re.search(rf"\b(?:aanstaande |komende |deze )?({_DAY_RE})\b", text)
     if match:
         return _next_weekday(today, _weekday(match.group(1)), include_today=True), False

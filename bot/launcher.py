@@ -121,7 +121,8 @@ def running_services(settings: Settings) -> Optional[Services]:
     return None
 
 
-def start_services(settings: Settings, model: Path, timeout: float = 180.0) -> Services:
+def start_services(settings: Settings, model: Path, timeout: float = 180.0,
+                   extra_env: Optional[Dict[str, str]] = None) -> Services:
     token = settings.rasa_token or secrets.token_urlsafe(32)
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -132,6 +133,7 @@ def start_services(settings: Settings, model: Path, timeout: float = 180.0) -> S
         "RASA_TRACKER_DB": str(settings.tracker_db),
         "REGIECOACH_DB": str(settings.db_path),
         "REGIECOACH_DATA_DIR": str(settings.data_dir),
+        **(extra_env or {}),
     })
     services = Services(settings, token)
     commands = {

@@ -181,7 +181,10 @@ def cross_validate(all_dir: Path, out_dir: Path, config: str) -> Optional[dict]:
             data = json.loads(path.read_text(encoding="utf-8"))
             result["response_selection_accuracy"] = data.get("accuracy")
     log = (out_dir.parent / "cv.log").read_text(encoding="utf-8", errors="replace")
-    result["log_summary"] = [l for l in log.splitlines() if "test" in l.lower() and ("accuracy" in l.lower() or "f1" in l.lower())][-12:]
+    result["log_summary"] = [
+        line for line in log.splitlines()
+        if "test" in line.lower() and ("accuracy" in line.lower() or "f1" in line.lower())
+    ][-12:]
     return result
 
 

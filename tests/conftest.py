@@ -4,13 +4,19 @@ REGIECOACH_DB points at it, so custom actions use the same file."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+from dataclasses import replace
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config import ROOT, get_settings
+from bot.launcher import start_services
 from bot.storage import open_db
 
 AMS = ZoneInfo("Europe/Amsterdam")
+FIXED_NOW = {"REGIECOACH_NOW": "2026-11-22T09:00:00+00:00"}
 
 
 @pytest.fixture
@@ -37,3 +43,27 @@ def consenting_user(fresh_db, now):
     users.set_consent(fresh_db, "42", True, now)
     users.update_settings(fresh_db, "42", work_status="employed")
     return "42"
+
+
+def _model() -> Path:
+    model = os.environ.get("REGIECOACH_TEST_MODEL")
+    if not model:
+        pytest.skip("set REGIECOACH_TEST_MODEL (make test does) to run end-to-end tests")
+    path = ROOT / model
+    assert path.exists(), f"trained model {path} is missing"
+    return path
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """A real Rasa server and action server on the CI model, once per session."""
+    data_dir = tmp_path_factory.mktemp("e2e")
+    settings = replace(get_settings(), data_dir=data_dir, db_path=data_dir / "regiecoach.db",
+                       rasa_port=5305, actions_port=5355)
+    state = {"settings": settings, "model": _model()}
+    # A fixed clock in the action server keeps dates in the answers stable.
+    state["services"] = start_services(settings, state["model"], extra_env=FIXED_NOW)
+    yield state
+    state["services"].stop()
+
+

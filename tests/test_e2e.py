@@ -7,49 +7,19 @@ import asyncio
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.bridge import Bridge, RasaClient
-from bot.config import ROOT, get_settings
+from bot.config import ROOT
 from bot.launcher import start_services
 from bot.storage import open_db, users
+from tests.conftest import FIXED_NOW
 from tests.fakes import RecordingChannel
 
 pytestmark = pytest.mark.e2e
-
-
-def _model() -> Path:
-    model = os.environ.get("REGIECOACH_TEST_MODEL")
-    if not model:
-        pytest.skip("set REGIECOACH_TEST_MODEL (make test does) to run end-to-end tests")
-    path = ROOT / model
-    assert path.exists(), f"trained model {path} is missing"
-    return path
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("e2e")
-    os.environ["REGIECOACH_DATA_DIR"] = str(data_dir)
-    settings = replace(get_settings(), data_dir=data_dir, db_path=data_dir / "regiecoach.db",
-                       rasa_port=5305, actions_port=5355)
-    env = {"REGIECOACH_DATA_DIR": str(data_dir), "REGIECOACH_DB": str(settings.db_path),
-           "RASA_PORT": "5305", "ACTIONS_PORT": "5355"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    state = {"settings": settings, "model": _model()}
-    state["services"] = start_services(settings, state["model"])
-    yield state
-    state["services"].stop()
-    for key, value in old.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
 
 
 class Conversation:
@@ -137,6 +107,54 @@ def test_crisis_interrupts_a_running_flow_with_113_and_112(stack):
     assert "113" in reply and "0800-0113" in reply and "112" in reply
     after = chat.say("hoi")
     assert "113" not in after
+
+
+MEETING_SCRIPT = [
+    "/voorbereiden",
+    "1",  # consent: "Ja, dat is goed"
+    "In dienst bij een werkgever",
+    "Bedrijfsarts",
+    "volgende week dinsdag om 10 uur",
+    "Ja",
+    "Ik wil afspreken hoeveel uur ik de komende maand werk",
+    "Ja, nog een doel",
+    "Ik wil weten welke taken ik thuis kan doen",
+    "Nee, verder",
+    "Ik kan 2 uur per dag werken",
+    "Mails beantwoorden lukt in de ochtend",
+    "Lang vergaderen lukt niet",
+    "Na een half uur vergaderen ben ik op",
+    "overslaan",
+    "Minder uren en opbouwen",
+    "Mag ik thuiswerken?",
+]
+GOALS = ("Ik wil afspreken hoeveel uur ik de komende maand werk", "Ik wil weten welke taken ik thuis kan doen")
+
+
+def chat_cli(stack, lines, user):
+    settings = stack["settings"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_PORT=str(settings.rasa_port),
+               ACTIONS_PORT=str(settings.actions_port), REGIECOACH_DATA_DIR=str(settings.data_dir),
+               REGIECOACH_DB=str(settings.db_path))
+    result = subprocess.run([sys.executable, "-m", "bot", "chat", "--user", user], input="\n".join(lines) + "\n",
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_meeting_prepared_through_the_chat_cli_survives_a_restart(stack):
+    out = chat_cli(stack, MEETING_SCRIPT, "e2e-meeting")
+    assert "dinsdag 24 november om 10:00" in out
+    assert "[Document: gesprekskaart.pdf" in out
+    card = Path(out.split("[Document: gesprekskaart.pdf -> ")[1].split("]")[0])
+    assert card.read_bytes().startswith(b"%PDF")
+    listed = chat_cli(stack, ["/doelen"], "e2e-meeting")
+    assert all(goal in listed for goal in GOALS)
+
+    stack["services"].stop()
+    stack["services"] = start_services(stack["settings"], stack["model"], extra_env=FIXED_NOW)
+    listed_again = chat_cli(stack, ["/doelen"], "e2e-meeting")
+    assert all(goal in listed_again for goal in GOALS)
 
 
 def test_werkwijzer_question_gets_a_plain_answer(stack):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from actions.content import say
 from actions.flows import engine
 from actions.flows.base import DONE, Flow, Reply, Turn
@@ -109,3 +111,22 @@ def test_a_werkwijzer_question_in_a_flow_is_answered_and_the_flow_goes_on(fresh_
     replies, running = engine.handle(fresh_db, "9", "onboarding", turn, now, AMS)
     assert replies[0].text.startswith("Nee, je werkgever") and running == "onboarding"
     assert not users.has_consent(fresh_db, "9")
+
+
+def test_onboarding_plans_the_first_check_in_four_weeks_ahead(fresh_db, now):
+    engine.start(fresh_db, "9", "onboarding", now, AMS)
+    answer(fresh_db, "onboarding", "ja", now, intent="affirm")
+    answer(fresh_db, "onboarding", say("onboarding", "work_employed"), now)
+    due = [r["due_at"] for r in fresh_db["reminders"].rows_where("chat_id = ? and kind = 'checkin'", ["9"])]
+    assert len(due) == 1
+    days = (dt.datetime.fromisoformat(due[0]) - now).days
+    assert 27 <= days <= 28
+
+
+def test_erase_also_removes_card_and_export_files(fresh_db, consenting_user, now, tmp_path):
+    card_dir = tmp_path / "cards" / consenting_user
+    card_dir.mkdir(parents=True)
+    (card_dir / "gesprekskaart.pdf").write_bytes(b"%PDF")
+    engine.start(fresh_db, consenting_user, "erase", now, AMS)
+    engine.handle(fresh_db, consenting_user, "erase", Turn(text=say("onboarding", "erase_yes")), now, AMS)
+    assert not card_dir.exists()

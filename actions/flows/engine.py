@@ -72,7 +72,7 @@ def _save(ctx: FlowContext, flow: Flow) -> None:
 
 def start(
     db: Database, chat_id: str, flow_name: str, now: dt.datetime, tz: dt.tzinfo, trigger: Optional[dict] = None
-) -> Tuple[List[Reply], str]:
+) -> Tuple[List[Reply], Optional[str]]:
     """Start (or offer to resume) a flow. Returns the intro replies and the
     name of the flow that is now running (onboarding first, without consent)."""
     users.ensure_user(db, chat_id, now)

@@ -165,8 +165,8 @@ class MeetingFlow(Flow):
             hour, minute = ctx.data["when_time"]
             return [Reply(say("meeting", "when_need_day", time=f"{hour:02d}:{minute:02d}"))]
         if step == "when_confirm":
-            when = format_dutch(dt.datetime.fromisoformat(ctx.data["when_pending"]), ctx.tz)
-            return [Reply(say("meeting", "confirm_when", when=when), buttons=yes_no_buttons)]
+            pending = format_dutch(dt.datetime.fromisoformat(ctx.data["when_pending"]), ctx.tz)
+            return [Reply(say("meeting", "confirm_when", when=pending), buttons=yes_no_buttons)]
         if step == "goal":
             replace = meetings.get_goal(ctx.db, ctx.chat_id, ctx.data.get("replace_goal_id"))
             if replace:
@@ -479,7 +479,7 @@ class MeetingFlow(Flow):
         too_long = self._too_long(text)
         if too_long:
             return too_long
-        if not meetings.update_goal_text(ctx.db, ctx.chat_id, ctx.data.get("edit_goal_id"), text):
+        if not meetings.update_goal_text(ctx.db, ctx.chat_id, int(ctx.data.get("edit_goal_id") or 0), text):
             ctx.step = DONE
             return [Reply(say("meeting", "edit_goal_missing"))]
         replies = [Reply(say("meeting", "edit_goal_done", goal=card.shorten(text)))]

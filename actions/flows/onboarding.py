@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import List
 
 from actions.content import say
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
-from bot.storage import privacy, users
+from bot.config import get_settings
+from bot.storage import privacy, reminders, users
 
 YES_WORDS = ("ja", "jawel", "is goed", "prima", "oke", "ok", "akkoord", "goed", "yes", "prima hoor")
 NO_WORDS = ("nee", "neen", "liever niet", "nope", "niet")
@@ -75,6 +77,8 @@ class OnboardingFlow(Flow):
         if not status:
             return [Reply(say("onboarding", "work_status_unclear"))]
         users.update_settings(ctx.db, ctx.chat_id, work_status=status)
+        # The first coaching check-in (every 4 weeks by default; changeable in /herinneringen).
+        reminders.schedule_checkin(ctx.db, ctx.chat_id, ctx.now, ctx.tz)
         ctx.step = DONE
         replies: List[Reply] = []
         if status != "employed":
@@ -117,6 +121,9 @@ class EraseFlow(Flow):
         answer = _yes_no(turn, say("onboarding", "erase_yes"), say("onboarding", "erase_no"))
         if answer == "yes":
             privacy.erase_user(ctx.db, ctx.chat_id)
+            # Cards and exports are files outside the database.
+            for folder in ("cards", "exports"):
+                shutil.rmtree(get_settings().data_dir / folder / ctx.chat_id, ignore_errors=True)
             # The tracker store is purged by the bridge when it sees this marker.
             ctx.step = DONE
             return [Reply(say("onboarding", "erase_done"), custom={"erased": True})]

@@ -52,7 +52,7 @@ def create_meeting(
         }
     )
     db.conn.commit()
-    return int(table.last_pk)  # type: ignore[union-attr]
+    return int(table.last_pk)  # type: ignore[union-attr, arg-type]
 
 
 def get_meeting(db: Database, chat_id: str, meeting_id: Any) -> Optional[Dict[str, Any]]:
@@ -175,7 +175,7 @@ def add_goal(db: Database, chat_id: str, meeting_id: int, text: str, now: dt.dat
         {"meeting_id": int(meeting_id), "chat_id": str(chat_id), "text": text, "status": "open", "created_at": iso(now)}
     )
     db.conn.commit()
-    return int(table.last_pk)  # type: ignore[union-attr]
+    return int(table.last_pk)  # type: ignore[union-attr, arg-type]
 
 
 def get_goal(db: Database, chat_id: str, goal_id: Any) -> Optional[Dict[str, Any]]:
@@ -257,7 +257,7 @@ def add_statement(
         }
     )
     db.conn.commit()
-    return int(table.last_pk)  # type: ignore[union-attr]
+    return int(table.last_pk)  # type: ignore[union-attr, arg-type]
 
 
 def set_statement(
@@ -307,7 +307,7 @@ def add_question(db: Database, chat_id: str, meeting_id: int, text: str, now: dt
         {"meeting_id": int(meeting_id), "chat_id": str(chat_id), "text": text, "created_at": iso(now)}
     )
     db.conn.commit()
-    return int(table.last_pk)  # type: ignore[union-attr]
+    return int(table.last_pk)  # type: ignore[union-attr, arg-type]
 
 
 def list_questions(db: Database, chat_id: str, meeting_id: int) -> List[Dict[str, Any]]:

@@ -40,7 +40,7 @@ def record_attempt(
         row[f"skill_{skill}"] = 1 if skills.get(skill) else 0
     table = db["practice_attempts"]
     table.insert(row)  # type: ignore[union-attr]
-    return int(table.last_pk)  # type: ignore[union-attr]
+    return int(table.last_pk)  # type: ignore[union-attr, arg-type]
 
 
 def _as_attempt(row: Mapping[str, Any]) -> dict[str, Any]:
