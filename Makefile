@@ -52,7 +52,7 @@ pytest: venv train-ci
 story-test: venv train-ci
 	scripts/story_test.sh models/regiecoach-ci.tar.gz
 
-test: venv lint validate pytest story-test
+test: venv lint typecheck validate pytest story-test
 
 nlu-eval: venv
 	$(PY) scripts/nlu_eval.py
@@ -65,6 +65,9 @@ fault-test: venv train-ci
 
 bench: venv train-ci
 	$(PY) bench/latency.py --model models/regiecoach-ci.tar.gz
+
+bench-prod: venv train
+	$(PY) bench/latency.py --model models/regiecoach.tar.gz
 
 clean:
 	rm -rf models var results/tmp

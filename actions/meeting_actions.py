@@ -18,7 +18,9 @@ from actions.common import chat_id, get_db, send, tz
 from actions.content import say
 from actions.dutch_dates import format_dutch
 from actions.flows.base import Reply
-from bot.storage import meetings, parse_iso, users
+from actions.progress_chart import render_checkin_chart
+from bot.config import get_settings
+from bot.storage import checkins, meetings, parse_iso, users
 
 
 def _entities(tracker: Tracker) -> Dict[str, Any]:
@@ -59,9 +61,21 @@ def progress_text(db: Database, chat_id_: str) -> str:
 
 
 def progress_extras(db: Database, chat_id_: str) -> List[Reply]:
-    """Hook for more on /voortgang (e.g. a check-in chart from the reminders
-    helper's data). Returns nothing for now."""
-    return []
+    """Once there are check-ins: the latest scores and a chart of them."""
+    found = checkins.list_checkins(db, chat_id_)
+    if not found:
+        return []
+    latest = found[-1]
+    text = say("card", "progress_checkins", count=len(found), energy=_score(latest.get("energy")),
+               confidence=_score(latest.get("confidence")))
+    chart = render_checkin_chart(found, get_settings().data_dir / "cards" / chat_id_, tz())
+    if chart is None:
+        return [Reply(text)]
+    return [Reply(text, custom={"document": {"path": str(chart), "filename": "voortgang.png"}})]
+
+
+def _score(value: object) -> str:
+    return "-" if value is None else str(value)
 
 
 class ActionShowProgress(Action):

@@ -83,9 +83,14 @@ class TelegramChannel:
         bot = self.application.bot
         if message.document:
             path = Path(message.document["path"])
+            filename = message.document.get("filename") or path.name
+            caption = message.text[:1024] or None
             with path.open("rb") as handle:
-                await bot.send_document(chat_id, document=handle, filename=message.document.get("filename"),
-                                        caption=message.text[:1024] or None, reply_markup=markup)
+                if filename.endswith(".png"):  # the /voortgang chart shows as a picture
+                    await bot.send_photo(chat_id, photo=handle, caption=caption, reply_markup=markup)
+                else:
+                    await bot.send_document(chat_id, document=handle, filename=filename, caption=caption,
+                                            reply_markup=markup)
             if message.document.get("delete_after_send"):
                 path.unlink(missing_ok=True)
             return

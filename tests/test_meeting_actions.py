@@ -125,3 +125,17 @@ def test_without_consent_nothing_is_shown(fresh_db, now):
 
 def test_progress_extras_hook_is_empty(fresh_db, consenting_user):
     assert meeting_actions.progress_extras(fresh_db, "42") == []
+
+
+def test_progress_shows_checkin_scores_and_a_chart_once_there_are_checkins(fresh_db, consenting_user, now, monkeypatch):
+    from actions.meeting_actions import progress_extras
+    from bot.storage import checkins
+
+    assert progress_extras(fresh_db, consenting_user) == []
+    for days, energy, confidence in ((28, 3, 4), (0, 6, 7)):
+        moment = now - __import__("datetime").timedelta(days=days)
+        checkins.add_checkin(fresh_db, consenting_user, moment, energy=energy, confidence=confidence)
+    replies = progress_extras(fresh_db, consenting_user)
+    assert "energie 6" in replies[0].text and "2 check-ins" in replies[0].text
+    chart = replies[0].custom["document"]["path"]
+    assert open(chart, "rb").read(8) == b"\x89PNG\r\n\x1a\n"

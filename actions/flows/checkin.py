@@ -175,13 +175,11 @@ class CheckinFlow(Flow):
     def _on_continue(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         text = turn.clean.lower()
         later = say("checkin", "continue_later").lower()
-        if text == later or "later" in text or "morgen" in text or turn.intent == "deny" or text.startswith("nee"):
+        if text == later or "later" in text.split() or turn.intent == "deny" or text.startswith("nee"):
             return self._later(ctx)
-        if text == say("checkin", "continue_now").lower() or "verder" in text or "nu" in text.split() \
-                or turn.intent == "affirm" or text.startswith("ja"):
-            advance(ctx, "goals" if ctx.data.get("after_crisis") else "energy")
-            return []
-        return [Reply(say("checkin", "continue_unclear"))]
+        # Anything else means they keep talking: go on, they can stop at any time.
+        advance(ctx, "goals" if ctx.data.get("after_crisis") else "energy")
+        return []
 
     def _later(self, ctx: FlowContext) -> list[Reply]:
         ctx.step = DONE
