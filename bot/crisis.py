@@ -62,9 +62,12 @@ def is_crisis(text: str) -> bool:
     if not norm:
         return False
     anywhere, alone, fillers = _lexicon()
-    padded = f" {norm} "
-    if any(f" {phrase} " in padded for phrase in anywhere if phrase):
-        return True
+    # `anywhere` phrases also match with filler words removed:
+    # "ik wil er eigenlijk niet meer zijn".
+    for variant in {norm, _strip_fillers(norm.split(), fillers)}:
+        padded = f" {variant} "
+        if any(f" {phrase} " in padded for phrase in anywhere if phrase):
+            return True
     alone_cores = {_strip_fillers(p.split(), fillers) for p in alone if p}
     alone_cores.discard("")
     parts = [norm] + [normalise(s) for s in re.split(r"[.,!?;:\n]+", text or "")]

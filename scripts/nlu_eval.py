@@ -147,6 +147,16 @@ def parse_all(model: Path, texts: List[str]) -> List[dict]:
     return asyncio.run(go())
 
 
+def raw_top(parsed: dict) -> str:
+    name = (parsed.get("intent") or {}).get("name") or "None"
+    if name != "nlu_fallback":
+        return name
+    for item in parsed.get("intent_ranking") or []:
+        if item.get("name") != "nlu_fallback":
+            return item.get("name") or "None"
+    return name
+
+
 def f1_scores(gold: List[str], pred: List[str]) -> Tuple[float, Dict[str, Tuple[float, float, float, int]]]:
     labels = sorted(set(gold))
     per: Dict[str, Tuple[float, float, float, int]] = {}
@@ -212,6 +222,10 @@ def main() -> None:
         pred_intent = [(p.get("intent") or {}).get("name") or "None" for p in parsed]
         n = len(test)
         accuracy = sum(g == p for g, p in zip(gold_intent, pred_intent)) / n
+        # Secondary: the classifier's own top intent when the FallbackClassifier fired.
+        raw_intent = [raw_top(p) for p in parsed]
+        raw_accuracy = sum(g == p for g, p in zip(gold_intent, raw_intent)) / n
+        fallbacks = sum(p == "nlu_fallback" for p in pred_intent)
         macro_f1, per = f1_scores(gold_intent, pred_intent)
 
         crisis_idx = [i for i, g in enumerate(gold_intent) if g == "crisis"]
@@ -240,14 +254,15 @@ def main() -> None:
             cv = cross_validate(all_dir, tmp / "cv", args.config)
 
         counts = {k: len(set(v)) for k, v in per_label.items()}
-        md = render(counts, n, accuracy, macro_f1, crisis_recall, rs_acc, end_to_end, per,
+        md = render(counts, n, accuracy, raw_accuracy, fallbacks, macro_f1, crisis_recall, rs_acc, end_to_end, per,
                     confusions, errors, rs_errors, false_crisis, cv, train_seconds, args.config)
         out = ROOT / "results" / "nlu_eval.md"
         out.parent.mkdir(exist_ok=True)
         out.write_text(md, encoding="utf-8")
 
         print(f"held-out: n={n} accuracy={accuracy:.3f} macro_f1={macro_f1:.3f} "
-              f"crisis_recall={crisis_recall:.3f} response_selector_acc={rs_acc:.3f}")
+              f"crisis_recall={crisis_recall:.3f} response_selector_acc={rs_acc:.3f} "
+              f"fallbacks={fallbacks} accuracy_ignoring_fallback={raw_accuracy:.3f}")
         for (g, p), c in confusions.most_common(10):
             print(f"  confusion {g} -> {p}: {c}")
         for text, gold, pred, conf in errors:
@@ -269,7 +284,7 @@ def fmt(x: Optional[float]) -> str:
     return "n/a" if x is None else f"{x:.3f}"
 
 
-def render(counts, n, accuracy, macro_f1, crisis_recall, rs_acc, end_to_end, per, confusions,
+def render(counts, n, accuracy, raw_accuracy, fallbacks, macro_f1, crisis_recall, rs_acc, end_to_end, per, confusions,
            errors, rs_errors, false_crisis, cv, train_seconds, config) -> str:
     intents = collections.Counter()
     for label, c in counts.items():
@@ -287,6 +302,8 @@ def render(counts, n, accuracy, macro_f1, crisis_recall, rs_acc, end_to_end, per
         "|---|---|",
         f"| intent accuracy (werkwijzer as one intent) | {accuracy:.3f} |",
         f"| intent macro-F1 | {macro_f1:.3f} |",
+        f"| held-out messages sent to nlu_fallback (counted as wrong above) | {fallbacks} |",
+        f"| classifier top intent accuracy, ignoring the fallback | {raw_accuracy:.3f} |",
         f"| crisis recall | {crisis_recall:.3f} |",
         f"| response selector accuracy (werkwijzer/<topic>) | {rs_acc:.3f} |",
         f"| werkwijzer end-to-end (intent and topic right) | {end_to_end:.3f} |",

@@ -147,3 +147,20 @@ def test_rate_limited_message_is_waited_out_and_sent(fresh_db):
 
     request = asyncio.run(scenario())
     assert [m["text"] for m in request.sent("sendMessage")][-1] == "Hoi!"
+
+
+def test_conversation_card_is_sent_as_a_document(fresh_db, tmp_path):
+    card = tmp_path / "gesprekskaart-1.pdf"
+    card.write_bytes(b"%PDF-1.4 test")
+    rasa = ScriptedRasa([{"text": "Hier is je gesprekskaart."},
+                         {"custom": {"document": {"path": str(card), "filename": "gesprekskaart.pdf"}}}])
+
+    async def scenario():
+        app, request = await make_app(fresh_db, rasa)
+        await feed(app, text_update(1, "/kaart"))
+        return request
+
+    request = asyncio.run(scenario())
+    assert request.sent("sendMessage")[0]["text"] == "Hier is je gesprekskaart."
+    assert len(request.sent("sendDocument")) == 1
+    assert request.sent("sendDocument")[0]["_files"]
