@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -31,6 +32,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     train.add_argument("--config", default="config.yml")
     sub.add_parser("reminders", help="operator commands: list, add", add_help=False)
     args, rest = parser.parse_known_args(argv)
+    # Databases, logs and cards hold personal data: readable by this user only.
+    os.umask(0o077)
 
     if args.command == "reminders":
         from bot.reminders_cli import main as reminders_main

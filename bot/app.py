@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import sys
 from typing import Any, Optional
@@ -14,7 +15,7 @@ from bot.bridge import Bridge, RasaClient
 from bot.config import Settings
 from bot.launcher import Services
 from bot.local_chat import TerminalChannel, chat_loop, stdin_reader
-from bot.storage import open_db
+from bot.storage import conversations, open_db, privacy
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,30 @@ def make_scheduler(db: Any, bridge: Bridge, settings: Settings) -> Optional[Any]
     except ImportError:  # pragma: no cover - during development only
         return None
     return Scheduler(db, bridge, tz=settings.tz)
+
+
+HOUSEKEEPING_EVERY = 6 * 3600
+KEEP_DAYS = 30
+
+
+def housekeeping(db: Any, settings: Settings, now: Optional[dt.datetime] = None) -> int:
+    """Store the minimum: drop sent outbox rows, handled update ids, old buttons
+    and Rasa tracker events older than 30 days (flow state lives in drafts)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    cutoff = now - dt.timedelta(days=KEEP_DAYS)
+    removed = conversations.prune_outbox(db, cutoff)
+    removed += privacy.prune_tracker(settings.tracker_db, cutoff.timestamp())
+    return removed
+
+
+async def _housekeeping_loop(db: Any, settings: Settings, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            housekeeping(db, settings)
+        except Exception:
+            log.exception("housekeeping failed")
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_EVERY)
 
 
 async def _watch(services: Services, stop: asyncio.Event) -> None:
@@ -47,7 +72,8 @@ async def run_local(settings: Settings, services: Services, chat_id: str = "loca
     await bridge.resend_pending()
     scheduler = make_scheduler(db, bridge, settings)
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(_watch(services, stop))]
+    tasks = [asyncio.create_task(_watch(services, stop)),
+             asyncio.create_task(_housekeeping_loop(db, settings, stop))]
     if scheduler is not None:
         tasks.append(asyncio.create_task(scheduler.run_forever(stop)))
     interactive = sys.stdin.isatty()
@@ -79,7 +105,7 @@ def run_telegram(settings: Settings, services: Services) -> None:
         await bridge.resend_pending()
         stop = asyncio.Event()
         scheduler = make_scheduler(db, bridge, settings)
-        state.update(db=db, rasa=rasa, stop=stop, tasks=[])
+        state.update(db=db, rasa=rasa, stop=stop, tasks=[asyncio.create_task(_housekeeping_loop(db, settings, stop))])
         if scheduler is not None:
             state["tasks"].append(asyncio.create_task(scheduler.run_forever(stop)))
 

@@ -160,3 +160,12 @@ def test_meeting_prepared_through_the_chat_cli_survives_a_restart(stack):
 def test_werkwijzer_question_gets_a_plain_answer(stack):
     reply = Conversation(stack, "e2e-knowledge").say("wat doet een bedrijfsarts eigenlijk?")
     assert len(reply) > 40
+
+
+def test_logs_hold_no_message_text_and_files_are_private(stack):
+    secret = "mijn geheime zin over thuiswerken 4711"
+    Conversation(stack, "e2e-logs").say(secret)
+    logs = stack["settings"].data_dir / "logs"
+    for log in logs.glob("*.log"):
+        assert "4711" not in log.read_text(errors="replace"), log.name
+    assert stack["settings"].db_path.stat().st_mode & 0o077 == 0
