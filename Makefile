@@ -8,7 +8,10 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
+# The first Python 3.10 that really runs (a pyenv shim may exist but refuse).
+PYTHON310 := $(shell for c in python3.10 $$HOME/.pyenv/versions/3.10.*/bin/python3.10 /usr/local/bin/python3.10 \
+  /usr/bin/python3.10 python3; do \
+  if $$c -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo $$c; break; fi; done)
 
 .PHONY: run chat test venv train train-ci lint typecheck validate pytest story-test nlu-eval practice-eval fault-test bench clean
 
