@@ -247,17 +247,26 @@ def main() -> None:
         ]
         rs_errors = [(texts[i], test[i][1], k) for i, k, ok in zip(ww_idx, ww_keys, rs_ok) if not ok]
 
+        counts = {k: len(set(v)) for k, v in per_label.items()}
+        out = ROOT / "results" / "nlu_eval.md"
+        out.parent.mkdir(exist_ok=True)
+        summary = (f"accuracy={accuracy:.3f} macro_f1={macro_f1:.3f} "
+                   f"crisis_recall={crisis_recall:.3f} n={n}")
+        print(f"held-out {summary}", flush=True)
+
         cv = None
         if not args.no_cv:
+            # Write the held-out results first: cross-validation takes long.
+            out.write_text(render(counts, n, accuracy, raw_accuracy, fallbacks, macro_f1,
+                                  crisis_recall, rs_acc, end_to_end, per, confusions, errors,
+                                  rs_errors, false_crisis, None, train_seconds, args.config),
+                           encoding="utf-8")
             all_dir = tmp / "all"
             write_nlu({k: list(dict.fromkeys(v)) for k, v in per_label.items()}, all_dir)
             cv = cross_validate(all_dir, tmp / "cv", args.config)
 
-        counts = {k: len(set(v)) for k, v in per_label.items()}
         md = render(counts, n, accuracy, raw_accuracy, fallbacks, macro_f1, crisis_recall, rs_acc, end_to_end, per,
                     confusions, errors, rs_errors, false_crisis, cv, train_seconds, args.config)
-        out = ROOT / "results" / "nlu_eval.md"
-        out.parent.mkdir(exist_ok=True)
         out.write_text(md, encoding="utf-8")
 
         print(f"held-out: n={n} accuracy={accuracy:.3f} macro_f1={macro_f1:.3f} "
@@ -272,7 +281,7 @@ def main() -> None:
         if cv:
             print(f"cv: {json.dumps({k: v for k, v in cv.items() if k != 'log_summary'})}")
         print(f"wrote {out.relative_to(ROOT)}")
-        print(f"accuracy={accuracy:.3f} macro_f1={macro_f1:.3f} crisis_recall={crisis_recall:.3f} n={n}")
+        print(summary)
     finally:
         if args.keep:
             print(f"kept {tmp}", file=sys.stderr)
