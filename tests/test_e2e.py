@@ -169,3 +169,14 @@ def test_logs_hold_no_message_text_and_files_are_private(stack):
     for log in logs.glob("*.log"):
         assert "4711" not in log.read_text(errors="replace"), log.name
     assert stack["settings"].db_path.stat().st_mode & 0o077 == 0
+
+
+def test_a_werkwijzer_question_inside_meeting_preparation_is_answered_and_the_flow_goes_on(stack):
+    chat = Conversation(stack, "e2e-repair")
+    chat.say("/voorbereiden")
+    chat.press("Ja, dat is goed")
+    chat.press("In dienst bij een werkgever")
+    reply = chat.say("mag mijn werkgever vragen wat mijn diagnose is?")
+    assert "verder" in reply.lower()
+    assert len(reply) > 80  # the answer itself, then the way back
+    assert "Bedrijfsarts" in [title for title, _ in chat.channel.delivered[-1][1].buttons]
