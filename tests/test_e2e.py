@@ -4,9 +4,12 @@ bridge, the local chat CLI and real SQLite files. Started once per session."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -180,3 +183,37 @@ def test_a_werkwijzer_question_inside_meeting_preparation_is_answered_and_the_fl
     assert "verder" in reply.lower()
     assert len(reply) > 80  # the answer itself, then the way back
     assert "Bedrijfsarts" in [title for title, _ in chat.channel.delivered[-1][1].buttons]
+
+
+def test_telegram_mode_answers_through_a_local_bot_api_server(stack):
+    from tests.fake_bot_api import FakeBotApi
+
+    api = FakeBotApi().start()
+    api.updates.append({"update_id": 500, "message": {"message_id": 1, "date": 0, "text": "hallo",
+                                                      "chat": {"id": 777, "type": "private", "first_name": "Sam"},
+                                                      "from": {"id": 777, "is_bot": False, "first_name": "Sam"}}})
+    settings = stack["settings"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_PORT=str(settings.rasa_port),
+               ACTIONS_PORT=str(settings.actions_port), REGIECOACH_DATA_DIR=str(settings.data_dir),
+               REGIECOACH_DB=str(settings.db_path), TELEGRAM_BOT_TOKEN="123456:fake-token-for-tests",
+               TELEGRAM_BASE_URL=api.base_url)
+    bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and not api.sent("sendMessage"):
+            time.sleep(0.3)
+        replies = api.sent("sendMessage")
+        assert replies, "no reply reached the Bot API"
+        assert str(replies[0]["chat_id"]) == "777" and replies[0]["text"]
+        assert {c["command"] for c in json.loads(api.sent("setMyCommands")[0]["commands"])} >= {"start", "help", "stop"}
+        # The next getUpdates confirms the update (offset 501): it is never handled twice.
+        deadline = time.time() + 30
+        while time.time() < deadline and not any(int(p.get("offset") or 0) > 500 for p in api.sent("getUpdates")):
+            time.sleep(0.3)
+        assert len(api.sent("sendMessage")) == len(replies)
+    finally:
+        bot.send_signal(signal.SIGINT)
+        output = bot.communicate(timeout=30)[0]
+        api.stop()
+    assert "fake-token-for-tests" not in output  # the token never reaches the logs
