@@ -46,6 +46,12 @@ def chat_id(tracker: Tracker) -> str:
     return str(tracker.sender_id)
 
 
+def entities(tracker: Tracker) -> Dict[str, Any]:
+    """Entities of the latest message (from button payloads) as a dict."""
+    found = (tracker.latest_message or {}).get("entities") or []
+    return {e["entity"]: e.get("value") for e in found if e.get("entity")}
+
+
 def turn_from_tracker(tracker: Tracker) -> Turn:
     message: Dict[str, Any] = tracker.latest_message or {}
     intent = message.get("intent") or {}

@@ -10,17 +10,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import chat_id, get_db, now, send, turn_from_tracker, tz
+from actions.common import chat_id, entities, get_db, now, send, turn_from_tracker, tz
 from actions.content import say
 from actions.flows import engine
 from actions.flows.base import Reply
 from actions.flows.onboarding import menu
 from bot.storage import users
-
-
-def _trigger(tracker: Tracker) -> Dict[str, Any]:
-    entities = (tracker.latest_message or {}).get("entities") or []
-    return {e["entity"]: e.get("value") for e in entities if e.get("entity")}
 
 
 class ActionStartFlow(Action):
@@ -30,7 +25,7 @@ class ActionStartFlow(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or "start"
         flow_name = engine.INTENT_FLOWS.get(intent, "onboarding")
-        trigger = _trigger(tracker)
+        trigger = entities(tracker)
         if intent == "add_goal":
             trigger["goals_only"] = True
         replies, running = engine.start(get_db(), chat_id(tracker), flow_name, now(), tz(), trigger or None)

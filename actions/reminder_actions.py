@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -20,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlite_utils import Database
 
-from actions.common import chat_id, get_db, now, send, tz
+from actions.common import chat_id, entities, get_db, now, send, tz
 from actions.content import say
 from actions.flows.base import Button, Reply
 from actions.flows.timeline import BY_KEY, format_day
@@ -212,20 +211,15 @@ def action_from_text(text: str) -> str:
     return "list"
 
 
-def _entities(tracker: Tracker) -> dict[str, Any]:
-    entities = (tracker.latest_message or {}).get("entities") or []
-    return {e["entity"]: e.get("value") for e in entities if e.get("entity")}
-
-
 class ActionManageReminders(Action):
     def name(self) -> str:
         return "action_manage_reminders"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         db, chat, moment, zone = get_db(), chat_id(tracker), now(), tz()
-        entities = _entities(tracker)
-        action = entities.get("reminder_action")
-        reminder_id = entities.get("reminder_id")
+        given = entities(tracker)
+        action = given.get("reminder_action")
+        reminder_id = given.get("reminder_id")
         if reminder_id is not None and not str(reminder_id).isdigit():
             reminder_id = None  # a garbled button payload: show the list instead
         if reminder_id and not action:

@@ -37,6 +37,17 @@ def now():
 
 
 @pytest.fixture
+def scheduled(monkeypatch):
+    """Records meeting reminders the meeting flow asks for, instead of planning them."""
+    from actions.flows import meeting as meeting_flow
+
+    calls = []
+    monkeypatch.setattr(meeting_flow, "schedule_meeting_reminders",
+                        lambda db, chat_id, meeting_id, starts_at, now, tz: calls.append((meeting_id, starts_at)))
+    return calls
+
+
+@pytest.fixture
 def consenting_user(fresh_db, now):
     from bot.storage import users
 

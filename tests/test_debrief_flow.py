@@ -6,20 +6,11 @@ import datetime as dt
 
 import pytest
 
-from actions.flows import meeting as meeting_flow
 from bot.storage import meetings, parse_iso
 from tests.conftest import AMS
 from tests.test_meeting_flow import Chat
 
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture
-def scheduled(monkeypatch):
-    calls = []
-    monkeypatch.setattr(meeting_flow, "schedule_meeting_reminders",
-                        lambda db, chat_id, meeting_id, starts_at, now, tz: calls.append((meeting_id, starts_at)))
-    return calls
 
 
 @pytest.fixture

@@ -46,14 +46,6 @@ class Chat:
         return row["step"] if row else None
 
 
-@pytest.fixture
-def scheduled(monkeypatch):
-    calls = []
-    monkeypatch.setattr(meeting_flow, "schedule_meeting_reminders",
-                        lambda db, chat_id, meeting_id, starts_at, now, tz: calls.append((meeting_id, starts_at)))
-    return calls
-
-
 def only_meeting(db):
     rows = list(db["meetings"].rows)
     assert len(rows) == 1

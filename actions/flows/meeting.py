@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from actions import card
 from actions.content import say
@@ -433,14 +433,7 @@ class MeetingFlow(Flow):
         return self._statement(ctx, turn, "cannot", "example", "energy")
 
     def _handle_energy(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
-        too_long = self._too_long(text)
-        if too_long:
-            return too_long
-        replies = self._privacy(ctx, text)
-        meetings.set_energy(ctx.db, ctx.chat_id, ctx.data["meeting_id"], text)
-        advance(ctx, "proposal")
-        return replies
+        return self._save_text(ctx, card.clean_text(turn.clean), meetings.set_energy, "proposal")
 
     def _handle_proposal(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         text = card.clean_text(turn.clean)
@@ -454,12 +447,16 @@ class MeetingFlow(Flow):
         return self._save_proposal(ctx, card.clean_text(turn.clean))
 
     def _save_proposal(self, ctx: FlowContext, text: str) -> List[Reply]:
+        return self._save_text(ctx, text, meetings.set_proposal, "questions")
+
+    def _save_text(self, ctx: FlowContext, text: str, store: Callable[..., Any], next_step: str) -> List[Reply]:
+        """Check length, give the privacy hint if needed, store, move on."""
         too_long = self._too_long(text)
         if too_long:
             return too_long
         replies = self._privacy(ctx, text)
-        meetings.set_proposal(ctx.db, ctx.chat_id, ctx.data["meeting_id"], text)
-        advance(ctx, "questions")
+        store(ctx.db, ctx.chat_id, ctx.data["meeting_id"], text)
+        advance(ctx, next_step)
         return replies
 
     def _handle_questions(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
