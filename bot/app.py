@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import secrets
 import sys
 from typing import Any, Optional
 
@@ -18,6 +19,8 @@ from bot.local_chat import TerminalChannel, chat_loop, stdin_reader
 from bot.storage import conversations, open_db, privacy
 
 log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query"]
 
 
 def make_scheduler(db: Any, bridge: Bridge, settings: Settings) -> Optional[Any]:
@@ -128,10 +131,9 @@ def run_telegram(settings: Settings, services: Services) -> None:
                                     post_shutdown=post_shutdown)
     # Never drop_pending_updates: updates that arrived while we were down are answered.
     if settings.webhook_url:
+        # The secret token makes PTB refuse webhook calls that do not come from Telegram.
         application.run_webhook(listen="127.0.0.1", port=settings.webhook_port, webhook_url=settings.webhook_url,
-                                allowed_updates=Update_ALL)
+                                allowed_updates=ALLOWED_UPDATES, secret_token=secrets.token_urlsafe(32))
     else:
-        application.run_polling(allowed_updates=Update_ALL)
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
 
-
-Update_ALL = ["message", "callback_query"]
