@@ -20,7 +20,7 @@ from actions.content import say
 from actions.dutch_dates import format_dutch
 from actions.flows.base import Reply
 from bot.config import get_settings
-from bot.storage import meetings, parse_iso
+from bot.storage import meetings, parse_iso, practice
 
 # Words that name a diagnosis. Used for the gentle privacy hint and to keep
 # them off the manager's card. Lower case, no diacritics.
@@ -122,6 +122,8 @@ def _sections(db: Database, chat_id: str, meeting_id: int, for_manager: bool, tz
         "energy": None if for_manager else keep(meeting.get("energy_pattern")),
         "proposal": keep(meeting.get("proposal")),
         "questions": [keep(q["text"]) for q in meetings.list_questions(db, chat_id, meeting_id)],
+        # Sentences saved after a role play: the user's own words, so not on the manager's card.
+        "sentences": [] if for_manager else [clean_text(t) for t in practice.latest_saved_sentences(db, chat_id)],
     }
 
 
@@ -147,6 +149,8 @@ def _blocks(card: Dict[str, Any], for_manager: bool) -> List[tuple]:
     blocks.append((say("card", "proposal"), [card["proposal"] or empty]))
     if card["questions"]:
         blocks.append((say("card", "questions"), ["- " + q for q in card["questions"]]))
+    if card.get("sentences"):
+        blocks.append((say("card", "sentences"), ["- " + t for t in card["sentences"]]))
     return blocks
 
 

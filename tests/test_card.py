@@ -77,3 +77,16 @@ def test_diagnosis_words():
     assert not card.mentions_diagnosis("Ik ben moe na het werk")
     assert card.mentions_diagnosis("na mijn borstkanker")
     assert not card.mentions_diagnosis("ik heb een hernieuwde start")  # "hernia" only as a whole word
+
+
+def test_sentences_saved_after_practice_are_on_the_card_but_not_on_the_managers(fresh_db, consenting_user, now):
+    from actions import card
+    from bot.storage import meetings, practice
+
+    meeting_id = meetings.create_meeting(fresh_db, consenting_user, "bedrijfsarts", now)
+    attempt = practice.record_attempt(fresh_db, consenting_user, "s1", {"examples": True}, 3, now)
+    practice.save_sentence(fresh_db, consenting_user, attempt, "Ik kan twee uur per dag werken, daarna ben ik op.")
+    own = card.render_card_text(fresh_db, consenting_user, meeting_id)
+    manager = card.render_card_text(fresh_db, consenting_user, meeting_id, for_manager=True)
+    assert "Ik kan twee uur per dag werken" in own
+    assert "Ik kan twee uur per dag werken" not in manager
