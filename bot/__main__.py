@@ -53,12 +53,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         logging.basicConfig(level=logging.WARNING)
         from bot.app import run_local
 
+        status = 0
         with services_running(settings, config) as services:
             try:
-                asyncio.run(run_local(settings, services, chat_id=getattr(args, "user", "local")))
+                status = asyncio.run(run_local(settings, services, chat_id=getattr(args, "user", "local")))
             except KeyboardInterrupt:
                 pass
-        return 0
+        return status
     _logging()
     from bot.app import run_telegram
 

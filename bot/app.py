@@ -67,7 +67,8 @@ async def _watch(services: Services, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), timeout=2)
 
 
-async def run_local(settings: Settings, services: Services, chat_id: str = "local") -> None:
+async def run_local(settings: Settings, services: Services, chat_id: str = "local") -> int:
+    """The terminal chat. Returns 1 when a service died, else 0."""
     db = open_db(settings.db_path)
     channel = TerminalChannel()
     rasa = RasaClient(settings.rasa_url, services.token)
@@ -91,6 +92,7 @@ async def run_local(settings: Settings, services: Services, chat_id: str = "loca
     await asyncio.gather(chat, stopper, *tasks, return_exceptions=True)
     await rasa.close()
     db.close()
+    return 1 if services.owned and services.dead() else 0
 
 
 def run_telegram(settings: Settings, services: Services) -> None:
