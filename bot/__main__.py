@@ -54,7 +54,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         from bot.app import run_local
 
         status = 0
-        with services_running(settings, config) as services:
+        # The scriptable chat may use the CI model `make test` trained; `make run` uses the full one.
+        with services_running(settings, config, allow_ci_model=args.command == "chat") as services:
             try:
                 status = asyncio.run(run_local(settings, services, chat_id=getattr(args, "user", "local")))
             except KeyboardInterrupt:

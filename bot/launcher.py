@@ -41,13 +41,22 @@ def model_path(config: Path) -> Path:
     return ROOT / "models" / f"{name}.tar.gz"
 
 
+def current_model(config: Path) -> Optional[Path]:
+    """The trained model for `config` if it matches today's data, else None."""
+    model = model_path(config)
+    stamp = model.with_suffix("").with_suffix(".fingerprint")
+    if model.exists() and stamp.exists() and stamp.read_text() == fingerprint(config):
+        return model
+    return None
+
+
 def ensure_model(config: Path = ROOT / "config.yml", quiet: bool = False) -> Path:
     """Train only when data/, the config or domain.yml changed (or no model)."""
+    if current_model(config):
+        return model_path(config)
     model = model_path(config)
     stamp = model.with_suffix("").with_suffix(".fingerprint")
     wanted = fingerprint(config)
-    if model.exists() and stamp.exists() and stamp.read_text() == wanted:
-        return model
     model.parent.mkdir(parents=True, exist_ok=True)
     print(f"Het model wordt getraind met {config.name} (dit duurt een paar minuten)...", flush=True)
     TRAIN_LOCK.touch(exist_ok=True)
@@ -163,12 +172,20 @@ def start_services(settings: Settings, model: Path, timeout: float = 180.0,
 
 
 @contextlib.contextmanager
-def services_running(settings: Settings, config: Path = ROOT / "config.yml") -> Iterator[Services]:
-    """Reuse services that run already, else train if needed and start them."""
+def services_running(settings: Settings, config: Path = ROOT / "config.yml",
+                     allow_ci_model: bool = False) -> Iterator[Services]:
+    """Reuse services that run already, else train if needed and start them.
+    With allow_ci_model, an up-to-date CI model (from `make test`) is used
+    when the production model would first need training."""
     existing = running_services(settings)
     if existing:
         yield existing
         return
+    ci_config = ROOT / "config.ci.yml"
+    if allow_ci_model and config.name == "config.yml" and not current_model(config) and current_model(ci_config):
+        print("Het volledige model is er nog niet; ik gebruik het testmodel. `make train` maakt het volledige.",
+              file=sys.stderr, flush=True)
+        config = ci_config
     model = ensure_model(config)
     services = start_services(settings, model)
     try:
