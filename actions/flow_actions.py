@@ -57,6 +57,10 @@ class ValidateFlowForm(FormValidationAction):
         flow: Optional[str] = tracker.get_slot("flow")
         if not flow:
             return {"flow_input": "done", "flow": None}
+        if (tracker.active_loop or {}).get("name") != "flow_form":
+            # The form is being activated: the message that started the flow
+            # ("/voorbereiden") is not an answer to its first question.
+            return {"flow_input": None}
         turn = turn_from_tracker(tracker)
         if not turn.text and isinstance(slot_value, str):
             turn.text = slot_value

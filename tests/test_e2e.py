@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from actions.content import say
 from bot.bridge import Bridge, RasaClient
 from bot.config import ROOT
 from bot.launcher import start_services
@@ -96,6 +97,7 @@ def test_onboarding_consent_is_stored_by_the_action_server(stack):
     chat = Conversation(stack, "e2e-consent")
     first = chat.say("/start")
     assert "Regiecoach" in first
+    assert say("engine", "command_in_flow") not in first  # "/start" is not an answer to the first question
     chat.press("Ja, dat is goed")
     chat.press("In dienst bij een werkgever")
     db = open_db(stack["settings"].db_path)

@@ -14,10 +14,11 @@ from actions.privacy_actions import ActionExportData
 from bot.storage import drafts, users
 
 
-def tracker(sender="42", text="", intent="", slots=None, entities=None, events=None, active_loop=None):
+def tracker(sender="42", text="", intent="", slots=None, entities=None, events=None, active_loop=None,
+            latest_action="action_listen"):
     message = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities or []}
     return Tracker(sender, slots or {}, message, events or [], False, None,
-                   {"name": active_loop} if active_loop else {}, "action_listen")
+                   {"name": active_loop} if active_loop else {}, latest_action)
 
 
 def texts(dispatcher):
@@ -47,9 +48,19 @@ def test_validate_hands_the_answer_to_the_running_flow_and_keeps_the_form_going(
     ActionStartFlow().run(CollectingDispatcher(), tracker(intent="prepare_meeting"), {})
     dispatcher = CollectingDispatcher()
     result = ValidateFlowForm().validate_flow_input(
-        "Bedrijfsarts", dispatcher, tracker(text="Bedrijfsarts", slots={"flow": "meeting"}), {})
+        "Bedrijfsarts", dispatcher, tracker(text="Bedrijfsarts", slots={"flow": "meeting"}, active_loop="flow_form"), {})
     assert result == {"flow_input": None, "flow": "meeting"}
     assert drafts.load_draft(fresh_db, consenting_user, "meeting")["data"]
+
+
+def test_the_message_that_started_the_flow_is_not_taken_as_its_first_answer(fresh_db, consenting_user):
+    ActionStartFlow().run(CollectingDispatcher(), tracker(intent="prepare_meeting"), {})
+    dispatcher = CollectingDispatcher()
+    result = ValidateFlowForm().validate_flow_input(
+        "/prepare_meeting", dispatcher, tracker(text="/prepare_meeting", slots={"flow": "meeting"},
+                                                latest_action="flow_form"), {})
+    assert result == {"flow_input": None}
+    assert dispatcher.messages == []
 
 
 def test_validate_without_a_flow_ends_the_form(fresh_db):
