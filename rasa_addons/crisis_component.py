@@ -1,7 +1,7 @@
 """NLU component: sets intent `crisis` (confidence 1.0) on a lexicon match.
 
-Placed after DIETClassifier and before FallbackClassifier in config.yml, so a
-crisis message is never lost to a low-confidence fallback.
+Placed last in the NLU pipeline (after the classifiers and the
+FallbackClassifier), so a crisis message is never turned into nlu_fallback.
 """
 
 from __future__ import annotations

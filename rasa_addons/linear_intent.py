@@ -3,8 +3,8 @@ regression) that is blended with DIET's ranking.
 
 On this project's data (about 1,800 short, informal Dutch messages, 28
 intents) a linear model generalises better than DIET alone; DIET stays in the
-pipeline and contributes its ranking. Placed after DIETClassifier and before
-the CrisisDetector and FallbackClassifier in config.yml.
+pipeline and contributes its ranking. Placed right after DIETClassifier in
+config.yml (the FallbackClassifier and the CrisisDetector come later).
 """
 
 from __future__ import annotations
