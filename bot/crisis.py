@@ -36,6 +36,23 @@ def _lexicon() -> Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]:
     return anywhere, alone, fillers
 
 
+@lru_cache(maxsize=1)
+def _not_crisis() -> Tuple[str, ...]:
+    data = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
+    return tuple(normalise(p) for p in data.get("not_crisis", []) if p)
+
+
+def is_known_not_crisis(text: str) -> bool:
+    """True for phrasings the NLU contract names as *not* crisis ("ik kan niet
+    meer werken", "doodmoe") when no crisis phrase matches. Used to overrule a
+    classifier that guessed crisis from look-alike words; never overrules the
+    lexicon."""
+    if is_crisis(text):
+        return False
+    padded = f" {normalise(text)} "
+    return any(f" {phrase} " in padded for phrase in _not_crisis())
+
+
 def _strip_fillers(words: List[str], fillers: Tuple[str, ...]) -> str:
     """Drop filler phrases (longest first) wherever they stand, on word boundaries.
 

@@ -16,7 +16,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.crisis import is_crisis
+from bot.crisis import is_crisis, is_known_not_crisis
 
 
 @DefaultV1Recipe.register(
@@ -39,10 +39,27 @@ class CrisisDetector(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if text.startswith("/") or not is_crisis(text):
+            if text.startswith("/"):
+                continue
+            if is_known_not_crisis(text):
+                _demote_crisis(message)
+                continue
+            if not is_crisis(text):
                 continue
             crisis = {"name": "crisis", "confidence": 1.0}
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != "crisis"]
             message.set(INTENT, crisis, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [crisis] + ranking, add_to_output=True)
         return messages
+
+
+def _demote_crisis(message: Message) -> None:
+    """A classifier guessed crisis for a phrasing the contract names as not
+    crisis ("ik kan niet meer werken"): take the next intent instead."""
+    intent = message.get(INTENT) or {}
+    if intent.get("name") != "crisis":
+        return
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in ("crisis", "nlu_fallback")]
+    fallback = {"name": "mood_negative", "confidence": 1.0}
+    message.set(INTENT, ranking[0] if ranking else fallback, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking or [fallback], add_to_output=True)
