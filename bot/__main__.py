@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -18,6 +19,10 @@ def _logging() -> None:
     # httpx logs every request URL at INFO, and Telegram URLs carry the bot token.
     for noisy in ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -34,6 +39,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     args, rest = parser.parse_known_args(argv)
     # Databases, logs and cards hold personal data: readable by this user only.
     os.umask(0o077)
+    # Ctrl-C and a plain `kill` both stop every process we started (a shell may
+    # start us with SIGINT ignored; the finally blocks do the cleaning up).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
 
     if args.command == "reminders":
         from bot.reminders_cli import main as reminders_main

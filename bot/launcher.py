@@ -31,7 +31,7 @@ def fingerprint(config: Path) -> str:
     digest = hashlib.sha256()
     files = [config, ROOT / "domain.yml"] + sorted(p for p in (ROOT / "data").rglob("*") if p.is_file())
     for path in files:
-        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(str(path.resolve().relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

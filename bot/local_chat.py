@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import uuid
 from typing import Callable, List, Optional, Sequence, TextIO, Tuple
 
@@ -44,13 +45,30 @@ class TerminalChannel:
         return None
 
 
+def _start_reader(read_line: Callable[[], Optional[str]]) -> asyncio.Queue[Optional[str]]:
+    """Read stdin in a daemon thread, so Ctrl-C never waits for a blocked read."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Optional[str]] = asyncio.Queue()
+
+    def run() -> None:
+        while True:
+            line = read_line()
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+            if line is None:
+                return
+
+    threading.Thread(target=run, name="stdin-reader", daemon=True).start()
+    return queue
+
+
 async def chat_loop(bridge: Bridge, channel: TerminalChannel, chat_id: str,
                     read_line: Callable[[], Optional[str]], interactive: bool) -> None:
+    lines = _start_reader(read_line)
     while True:
         if interactive:
             sys.stdout.write("Jij: ")
             sys.stdout.flush()
-        line = await asyncio.to_thread(read_line)
+        line = await lines.get()
         if line is None:
             return
         text = line.rstrip("\n")
