@@ -55,12 +55,17 @@ async def _housekeeping_loop(db: Any, settings: Settings, stop: asyncio.Event) -
             await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_EVERY)
 
 
+def _report_dead(services: Services) -> bool:
+    dead = services.dead() if services.owned else []
+    if dead:
+        print(f"Fout: {', '.join(dead)} is gestopt. Regiecoach stopt ook; zie var/logs.", file=sys.stderr, flush=True)
+    return bool(dead)
+
+
 async def _watch(services: Services, stop: asyncio.Event) -> None:
     """A child that dies is reported and ends the launcher (no orphans)."""
     while not stop.is_set():
-        dead = services.dead() if services.owned else []
-        if dead:
-            print(f"Fout: {', '.join(dead)} is gestopt. Regiecoach stopt ook; zie var/logs.", file=sys.stderr, flush=True)
+        if _report_dead(services):
             stop.set()
             return
         with contextlib.suppress(asyncio.TimeoutError):
@@ -86,13 +91,15 @@ async def run_local(settings: Settings, services: Services, chat_id: str = "loca
     chat = asyncio.create_task(chat_loop(bridge, channel, chat_id, stdin_reader(), interactive))
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({chat, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stop_reason_dead = stopper.done() and services.owned and bool(services.dead())
     stop.set()
     for task in [chat, stopper, *tasks]:
         task.cancel()
     await asyncio.gather(chat, stopper, *tasks, return_exceptions=True)
     await rasa.close()
     db.close()
-    return 1 if services.owned and services.dead() else 0
+    # The chat may end (end of input) before the watcher saw a dead service.
+    return 1 if stop_reason_dead or _report_dead(services) else 0
 
 
 def run_telegram(settings: Settings, services: Services) -> None:
