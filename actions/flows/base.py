@@ -106,3 +106,14 @@ def advance(ctx: FlowContext, next_step: str) -> None:
     """Move to `next_step`, remembering where we were so "terug" works."""
     ctx.data.setdefault("_history", []).append(ctx.step)
     ctx.step = next_step
+
+
+def propose_moment(ctx: FlowContext, moment: dt.datetime, past_text: str, pending_key: str,
+                   confirm_step: str) -> List[Reply]:
+    """A parsed meeting time: a moment in the past gets `past_text`; otherwise
+    it is kept under `pending_key` and the flow moves on to confirm it."""
+    if moment <= ctx.now:
+        return [Reply(past_text)]
+    ctx.data[pending_key] = moment.isoformat()
+    advance(ctx, confirm_step)
+    return []

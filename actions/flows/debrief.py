@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 from actions import card
 from actions.content import say
 from actions.dutch_dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
-from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
+from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
 from actions.flows.meeting import MAX_TEXT, UNKNOWN_RE, schedule_reminders, yes_no
 from bot.storage import meetings, parse_iso
 
@@ -177,11 +177,8 @@ class DebriefFlow(Flow):
         return self._take_next(ctx, result.moment)
 
     def _take_next(self, ctx: FlowContext, moment: dt.datetime) -> List[Reply]:
-        if moment <= ctx.now:
-            return [Reply(say("debrief", "next_past", when=format_dutch(moment, ctx.tz)))]
-        ctx.data["next_pending"] = moment.isoformat()
-        advance(ctx, "next_confirm")
-        return []
+        past = say("debrief", "next_past", when=format_dutch(moment, ctx.tz))
+        return propose_moment(ctx, moment, past, "next_pending", "next_confirm")
 
     def _handle_next_time(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         if UNKNOWN_RE.search(turn.clean.lower()):

@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, List, Optional
 from actions import card
 from actions.content import say
 from actions.dutch_dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
-from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
+from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
 from bot.storage import drafts, meetings, parse_iso
 
 try:  # written by another helper at the same time; the flow works without it
@@ -273,11 +273,8 @@ class MeetingFlow(Flow):
         return []
 
     def _take_moment(self, ctx: FlowContext, moment: dt.datetime) -> List[Reply]:
-        if moment <= ctx.now:
-            return [Reply(say("meeting", "when_past", when=format_dutch(moment, ctx.tz)))]
-        ctx.data["when_pending"] = moment.isoformat()
-        advance(ctx, "when_confirm")
-        return []
+        past = say("meeting", "when_past", when=format_dutch(moment, ctx.tz))
+        return propose_moment(ctx, moment, past, "when_pending", "when_confirm")
 
     def _handle_when(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         if UNKNOWN_RE.search(turn.clean.lower()):
