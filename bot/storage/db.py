@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Dict, Optional, Union
 
 import sqlite_utils
 
@@ -34,6 +34,14 @@ def parse_iso(text: Optional[str]) -> Optional[dt.datetime]:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
     return moment
+
+
+def insert_row(db: sqlite_utils.Database, table: str, row: Dict[str, Any]) -> int:
+    """Insert one row, commit, and return its new primary key."""
+    target = db[table]
+    target.insert(row)  # type: ignore[union-attr]
+    db.conn.commit()
+    return int(target.last_pk)  # type: ignore[union-attr, arg-type]
 
 
 def open_db(path: Union[str, Path]) -> sqlite_utils.Database:

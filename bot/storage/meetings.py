@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from sqlite_utils import Database
 
-from bot.storage.db import iso
+from bot.storage.db import insert_row, iso
 from bot.storage.users import require_consent
 
 GOAL_STATUSES = ("open", "reached", "partly", "not")
@@ -41,18 +41,13 @@ def create_meeting(
     status: str = "planned",
 ) -> int:
     require_consent(db, chat_id)
-    table = db["meetings"]
-    table.insert(  # type: ignore[union-attr]
-        {
-            "chat_id": str(chat_id),
-            "with_whom": with_whom,
-            "starts_at": iso(starts_at) if starts_at else None,
-            "status": status,
-            "created_at": iso(now),
-        }
-    )
-    db.conn.commit()
-    return int(table.last_pk)  # type: ignore[union-attr, arg-type]
+    return insert_row(db, "meetings", {
+        "chat_id": str(chat_id),
+        "with_whom": with_whom,
+        "starts_at": iso(starts_at) if starts_at else None,
+        "status": status,
+        "created_at": iso(now),
+    })
 
 
 def get_meeting(db: Database, chat_id: str, meeting_id: Any) -> Optional[Dict[str, Any]]:
@@ -170,12 +165,8 @@ def add_goal(db: Database, chat_id: str, meeting_id: int, text: str, now: dt.dat
     require_consent(db, chat_id)
     if get_meeting(db, chat_id, meeting_id) is None:
         raise ValueError("meeting not found")
-    table = db["goals"]
-    table.insert(  # type: ignore[union-attr]
-        {"meeting_id": int(meeting_id), "chat_id": str(chat_id), "text": text, "status": "open", "created_at": iso(now)}
-    )
-    db.conn.commit()
-    return int(table.last_pk)  # type: ignore[union-attr, arg-type]
+    return insert_row(db, "goals", {"meeting_id": int(meeting_id), "chat_id": str(chat_id), "text": text,
+                                    "status": "open", "created_at": iso(now)})
 
 
 def get_goal(db: Database, chat_id: str, goal_id: Any) -> Optional[Dict[str, Any]]:
@@ -245,19 +236,14 @@ def add_statement(
     require_consent(db, chat_id)
     if get_meeting(db, chat_id, meeting_id) is None:
         raise ValueError("meeting not found")
-    table = db["statements"]
-    table.insert(  # type: ignore[union-attr]
-        {
-            "meeting_id": int(meeting_id),
-            "chat_id": str(chat_id),
-            "kind": kind,
-            "text": text,
-            "example": example,
-            "created_at": iso(now),
-        }
-    )
-    db.conn.commit()
-    return int(table.last_pk)  # type: ignore[union-attr, arg-type]
+    return insert_row(db, "statements", {
+        "meeting_id": int(meeting_id),
+        "chat_id": str(chat_id),
+        "kind": kind,
+        "text": text,
+        "example": example,
+        "created_at": iso(now),
+    })
 
 
 def set_statement(
@@ -302,12 +288,8 @@ def add_question(db: Database, chat_id: str, meeting_id: int, text: str, now: dt
     require_consent(db, chat_id)
     if get_meeting(db, chat_id, meeting_id) is None:
         raise ValueError("meeting not found")
-    table = db["questions"]
-    table.insert(  # type: ignore[union-attr]
-        {"meeting_id": int(meeting_id), "chat_id": str(chat_id), "text": text, "created_at": iso(now)}
-    )
-    db.conn.commit()
-    return int(table.last_pk)  # type: ignore[union-attr, arg-type]
+    return insert_row(db, "questions", {"meeting_id": int(meeting_id), "chat_id": str(chat_id), "text": text,
+                                        "created_at": iso(now)})
 
 
 def list_questions(db: Database, chat_id: str, meeting_id: int) -> List[Dict[str, Any]]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.storage.db import iso
+from bot.storage.db import insert_row, iso
 from bot.storage.users import require_consent
 
 SKILLS = ("examples", "both", "proposal", "calm")
@@ -38,9 +38,7 @@ def record_attempt(
     }
     for skill in SKILLS:
         row[f"skill_{skill}"] = 1 if skills.get(skill) else 0
-    table = db["practice_attempts"]
-    table.insert(row)  # type: ignore[union-attr]
-    return int(table.last_pk)  # type: ignore[union-attr, arg-type]
+    return insert_row(db, "practice_attempts", row)
 
 
 def _as_attempt(row: Mapping[str, Any]) -> dict[str, Any]:
