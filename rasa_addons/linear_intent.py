@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import pickle
+import re
+from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
 import numpy as np
@@ -25,16 +27,85 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
 
+import snowballstemmer
+
 from bot.crisis import normalise
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "linear_intent.pkl"
+# Words that turn the polarity of the mood word right after them around.
+NEGATORS = frozenset({"niet", "nie", "ni", "geen", "weinig", "minder", "nauwelijks", "amper", "nooit", "zonder"})
+POSITIVE, NEGATIVE = "positief", "negatief"
 
 
-def build_pipeline(c: float) -> Pipeline:
+class LookupMarker:
+    """Text preprocessor: normalises a message and appends one marker word per
+    lookup table (data/nlu/lookups.yml) that matches, e.g. "zzmedicijn".
+
+    Every item of one table then counts as the same word, so a medicine or an
+    abbreviation the training sentences never used still points the right way.
+    The `positief` and `negatief` tables are mood words: a negator right before
+    one flips it ("geen energie" is negative, "minder pijn" positive).
+    With `stem=True` the words are also reduced to their Dutch stem.
+    """
+
+    def __init__(self, tables: Dict[str, List[str]], stem: bool = False) -> None:
+        self.tables = {name: sorted({normalise(w) for w in words if normalise(w)}, key=len, reverse=True)
+                       for name, words in tables.items()}
+        self.stem = stem
+        self._compiled: Optional[Dict[str, "re.Pattern[str]"]] = None
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"tables": self.tables, "stem": self.stem, "_compiled": None}
+
+    def _patterns(self) -> Dict[str, "re.Pattern[str]"]:
+        if self._compiled is None:
+            self._compiled = {
+                name: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+                for name, words in self.tables.items() if words
+            }
+        return self._compiled
+
+    def markers(self, text: str) -> List[str]:
+        found: List[str] = []
+        for name, pattern in self._patterns().items():
+            for match in pattern.finditer(text):
+                label = name
+                if name in (POSITIVE, NEGATIVE):
+                    before = text[: match.start()].split()[-1:]
+                    if before and before[0] in NEGATORS:
+                        label = NEGATIVE if name == POSITIVE else POSITIVE
+                found.append("zz" + label.replace("_", ""))
+        return found
+
+    def __call__(self, text: str) -> str:
+        normalised = normalise(text)
+        words = normalised.split()
+        if self.stem:
+            words = _stemmer().stemWords(words)
+        first = ["zzeerste" + words[0]] if words else []
+        return " ".join(words + self.markers(normalised) + first)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    return snowballstemmer.stemmer("dutch")
+
+
+def lookup_tables(training_data: TrainingData) -> Dict[str, List[str]]:
+    tables: Dict[str, List[str]] = {}
+    for table in training_data.lookup_tables or []:
+        elements = table.get("elements")
+        if isinstance(elements, list):
+            tables.setdefault(table["name"], []).extend(str(e) for e in elements)
+    return tables
+
+
+def build_pipeline(c: float, tables: Optional[Dict[str, List[str]]] = None) -> Pipeline:
+    tables = tables or {}
     features = make_union(
-        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, preprocessor=normalise),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, preprocessor=normalise),
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, preprocessor=LookupMarker(tables, stem=True)),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, preprocessor=LookupMarker(tables)),
     )
     classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=42)
     return Pipeline([("features", features), ("classifier", classifier)])
@@ -71,7 +142,7 @@ class LinearIntentClassifier(GraphComponent):
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         if not examples:
             return self.resource
-        pipeline = build_pipeline(float(self.config["C"]))
+        pipeline = build_pipeline(float(self.config["C"]), lookup_tables(training_data))
         pipeline.fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
         self.pipeline = pipeline
         with self.model_storage.write_to(self.resource) as directory:

@@ -88,6 +88,14 @@ def write_nlu(per_label: Dict[str, List[str]], directory: Path) -> None:
         for text in per_label[label]:
             lines.append(f"    - {text}")
     (directory / "nlu.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Lookup tables, synonyms and regexes are features, not examples: train with all of them.
+    extras = []
+    for path in sorted(glob.glob(str(ROOT / "data" / "nlu" / "*.yml"))):
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        extras += [item for item in data.get("nlu", []) or [] if "intent" not in item]
+    if extras:
+        (directory / "features.yml").write_text(yaml.safe_dump({"version": "3.1", "nlu": extras}, allow_unicode=True),
+                                                encoding="utf-8")
     for path in sorted(glob.glob(str(ROOT / "data" / "responses" / "*.yml"))):
         shutil.copy(path, directory / f"responses_{Path(path).name}")
 
@@ -134,17 +142,29 @@ def selector_key(parsed: dict) -> Optional[str]:
     return None
 
 
-def parse_all(model: Path, texts: List[str]) -> List[dict]:
+def parse_all(model: Path, texts: List[str], weights: List[float]) -> Tuple[List[dict], Dict[float, List[dict]]]:
+    """Parse every text with the model; also once per linear blend weight in
+    `weights` (the trained model's own weight comes first)."""
     sys.path.insert(0, str(ROOT))
     logging.disable(logging.WARNING)
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
+    linear = [node._component for node in agent.processor.graph_runner._instantiated_nodes.values()  # type: ignore
+              if type(node._component).__name__ == "LinearIntentClassifier"]
 
     async def go() -> List[dict]:
         return [await agent.parse_message(t) for t in texts]
 
-    return asyncio.run(go())
+    parsed = asyncio.run(go())
+    sweep: Dict[float, List[dict]] = {}
+    if linear:
+        trained = linear[0].config["weight"]
+        for weight in weights:
+            linear[0].config["weight"] = weight
+            sweep[weight] = asyncio.run(go())
+        linear[0].config["weight"] = trained
+    return parsed, sweep
 
 
 def raw_top(parsed: dict) -> str:
@@ -203,6 +223,8 @@ def main() -> None:
     ap.add_argument("--no-cv", action="store_true", help="skip 5-fold cross-validation")
     ap.add_argument("--config", default="config.yml")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
+    ap.add_argument("--weights", type=lambda v: [float(x) for x in v.split(",")], default=[0.0, 0.5, 1.0],
+                    help="also report accuracy with these linear blend weights (0 = DIET alone, 1 = linear alone)")
     ap.add_argument("--model", help="evaluate this already trained model (trained by this script "
                     "on the same split) instead of training a new one")
     args = ap.parse_args()
@@ -218,7 +240,7 @@ def main() -> None:
         train_seconds = time.time() - started
 
         texts = [t for t, _ in test]
-        parsed = parse_all(model, texts)
+        parsed, sweep = parse_all(model, texts, args.weights)
 
         gold_intent = [lab.split("/")[0] for _, lab in test]
         pred_intent = [(p.get("intent") or {}).get("name") or "None" for p in parsed]
@@ -255,20 +277,24 @@ def main() -> None:
         summary = (f"accuracy={accuracy:.3f} macro_f1={macro_f1:.3f} "
                    f"crisis_recall={crisis_recall:.3f} n={n}")
         print(f"held-out {summary}", flush=True)
+        blend_sweep = {w: sum(g == (p.get("intent") or {}).get("name") for g, p in zip(gold_intent, ps)) / n
+                       for w, ps in sweep.items()}
+        for w, acc in blend_sweep.items():
+            print(f"  linear weight {w:.2f}: accuracy {acc:.3f}", flush=True)
 
         cv = None
         if not args.no_cv:
             # Write the held-out results first: cross-validation takes long.
             out.write_text(render(counts, n, accuracy, raw_accuracy, fallbacks, macro_f1,
                                   crisis_recall, rs_acc, end_to_end, per, confusions, errors,
-                                  rs_errors, false_crisis, None, train_seconds, args.config),
+                                  rs_errors, false_crisis, None, train_seconds, args.config, blend_sweep),
                            encoding="utf-8")
             all_dir = tmp / "all"
             write_nlu({k: list(dict.fromkeys(v)) for k, v in per_label.items()}, all_dir)
             cv = cross_validate(all_dir, tmp / "cv", args.config)
 
         md = render(counts, n, accuracy, raw_accuracy, fallbacks, macro_f1, crisis_recall, rs_acc, end_to_end, per,
-                    confusions, errors, rs_errors, false_crisis, cv, train_seconds, args.config)
+                    confusions, errors, rs_errors, false_crisis, cv, train_seconds, args.config, blend_sweep)
         out.write_text(md, encoding="utf-8")
 
         print(f"held-out: n={n} accuracy={accuracy:.3f} macro_f1={macro_f1:.3f} "
@@ -296,7 +322,7 @@ def fmt(x: Optional[float]) -> str:
 
 
 def render(counts, n, accuracy, raw_accuracy, fallbacks, macro_f1, crisis_recall, rs_acc, end_to_end, per, confusions,
-           errors, rs_errors, false_crisis, cv, train_seconds, config) -> str:
+           errors, rs_errors, false_crisis, cv, train_seconds, config, blend_sweep) -> str:
     intents = collections.Counter()
     for label, c in counts.items():
         intents[label.split("/")[0]] += c
@@ -328,6 +354,10 @@ def render(counts, n, accuracy, raw_accuracy, fallbacks, macro_f1, crisis_recall
     ]
     for label, (p, r, f, s) in sorted(per.items()):
         lines.append(f"| {label} | {p:.2f} | {r:.2f} | {f:.2f} | {s} |")
+    if blend_sweep:
+        lines += ["", "### Blend of the linear model and DIET (same model, only the weight changed)", "",
+                  "| linear weight | intent accuracy |", "|---|---|"]
+        lines += [f"| {w:.2f} | {acc:.3f} |" for w, acc in sorted(blend_sweep.items())]
     lines += ["", "### Top confusion pairs (gold -> predicted)", ""]
     if confusions:
         for (g, p), c in confusions.most_common(10):
