@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
 import numpy as np
+import snowballstemmer
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -26,8 +27,6 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
-
-import snowballstemmer
 
 from bot.crisis import normalise
 
@@ -46,19 +45,21 @@ class LookupMarker:
     abbreviation the training sentences never used still points the right way.
     The `positief` and `negatief` tables are mood words: a negator right before
     one flips it ("geen energie" is negative, "minder pijn" positive).
-    With `stem=True` the words are also reduced to their Dutch stem.
+    With `stem=True` the words are also reduced to their Dutch stem. A last
+    marker names the first word ("zzeerstehoe"): "hoe bereid ik me voor" asks
+    for tips (werkwijzer), "help me voorbereiden" asks to prepare a meeting.
     """
 
     def __init__(self, tables: Dict[str, List[str]], stem: bool = False) -> None:
         self.tables = {name: sorted({normalise(w) for w in words if normalise(w)}, key=len, reverse=True)
                        for name, words in tables.items()}
         self.stem = stem
-        self._compiled: Optional[Dict[str, "re.Pattern[str]"]] = None
+        self._compiled: Optional[Dict[str, re.Pattern[str]]] = None
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"tables": self.tables, "stem": self.stem, "_compiled": None}
 
-    def _patterns(self) -> Dict[str, "re.Pattern[str]"]:
+    def _patterns(self) -> Dict[str, re.Pattern[str]]:
         if self._compiled is None:
             self._compiled = {
                 name: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")

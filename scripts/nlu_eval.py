@@ -323,7 +323,7 @@ def fmt(x: Optional[float]) -> str:
 
 def render(counts, n, accuracy, raw_accuracy, fallbacks, macro_f1, crisis_recall, rs_acc, end_to_end, per, confusions,
            errors, rs_errors, false_crisis, cv, train_seconds, config, blend_sweep) -> str:
-    intents = collections.Counter()
+    intents: collections.Counter = collections.Counter()
     for label, c in counts.items():
         intents[label.split("/")[0]] += c
     lines = [
