@@ -147,7 +147,8 @@ def start_services(settings: Settings, model: Path, timeout: float = 180.0,
     services = Services(settings, token)
     commands = {
         "actieserver": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
-        "rasa": [sys.executable, "-m", "rasa", "run", "--enable-api", "--auth-token", token,
+        # bot.rasa_run passes the token from the environment, so `ps` never shows it.
+        "rasa": [sys.executable, "-m", "bot.rasa_run", "--enable-api",
                  "--interface", "127.0.0.1", "--port", str(settings.rasa_port), "--model", str(model),
                  "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
     }

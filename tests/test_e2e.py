@@ -93,6 +93,19 @@ def test_services_listen_on_loopback_only(stack):
         assert addresses <= {"0100007F", "00000000000000000000000001000000"}, addresses
 
 
+def test_the_api_token_is_not_on_any_command_line(stack):
+    token = stack["services"].token
+    rasa = stack["services"].processes["rasa"]
+    assert b"bot.rasa_run" in Path(f"/proc/{rasa.pid}/cmdline").read_bytes()
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            assert token.encode() not in cmdline, proc.name
+
+
 def test_onboarding_consent_is_stored_by_the_action_server(stack):
     chat = Conversation(stack, "e2e-consent")
     first = chat.say("/start")

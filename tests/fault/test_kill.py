@@ -109,4 +109,4 @@ def test_a_service_that_dies_is_reported_and_the_launcher_stops_without_orphans(
             chat.kill()
     assert chat.returncode == 1
     assert "actieserver" in err
-    assert subprocess.run(["pgrep", "-f", "rasa run .*port 5705"], capture_output=True).returncode == 1  # Rasa is gone too
+    assert subprocess.run(["pgrep", "-f", "bot.rasa_run .*port 5705"], capture_output=True).returncode == 1  # Rasa is gone too

@@ -1,0 +1,25 @@
+"""Start `rasa run` with the API token taken from the environment.
+
+The launcher runs `python -m bot.rasa_run <rasa run options>`. Rasa only takes
+its token as `--auth-token`, and a command line is readable by every local
+user (`ps`); the environment of a process is readable only by its owner.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    token = os.environ.get("REGIECOACH_RASA_TOKEN", "")
+    if not token:
+        raise SystemExit("REGIECOACH_RASA_TOKEN ontbreekt")
+    sys.argv = ["rasa", "run", *sys.argv[1:], "--auth-token", token]
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
