@@ -137,6 +137,8 @@ def _nlu_examples():
     for path in sorted(glob.glob(str(ROOT / "data" / "nlu" / "*.yml"))):
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         for item in data.get("nlu", []) or []:
+            if "intent" not in item:  # lookup tables are word lists, not messages
+                continue
             for line in str(item.get("examples", "")).splitlines():
                 line = line.strip()
                 if line.startswith("- "):
