@@ -53,6 +53,16 @@ def test_unclear_consent_answer_asks_again(fresh_db, now):
     assert running == "onboarding" and replies[0].text == say("onboarding", "consent_unclear")
 
 
+def test_a_shaky_guess_of_yes_never_gives_consent(fresh_db, now):
+    engine.start(fresh_db, "9", "onboarding", now, AMS)
+    replies, running = engine.handle(fresh_db, "9", "onboarding", Turn(text="asdfgh", intent="affirm", confidence=0.24),
+                                     now, AMS)
+    assert replies[0].text == say("onboarding", "consent_unclear")
+    assert not users.has_consent(fresh_db, "9")
+    answer(fresh_db, "onboarding", "is goed hoor", now, intent="affirm")
+    assert users.has_consent(fresh_db, "9")
+
+
 class NeedsConsentFlow(Flow):
     name = "needs_consent"
     first_step = "only"
@@ -87,6 +97,14 @@ def test_erase_asks_first_and_then_removes_everything(fresh_db, consenting_user,
     replies, running = engine.handle(fresh_db, consenting_user, "erase", Turn(text=say("onboarding", "erase_yes")), now, AMS)
     assert running is None and replies[0].custom == {"erased": True}
     assert users.get_user(fresh_db, consenting_user) is None
+
+
+def test_erase_never_runs_on_a_shaky_guess_of_yes(fresh_db, consenting_user, now):
+    engine.start(fresh_db, consenting_user, "erase", now, AMS)
+    replies, running = engine.handle(fresh_db, consenting_user, "erase", Turn(text="qqq", intent="affirm", confidence=0.3),
+                                     now, AMS)
+    assert running == "erase" and replies[0].custom != {"erased": True}
+    assert users.has_consent(fresh_db, consenting_user)
 
 
 def test_erase_can_be_cancelled(fresh_db, consenting_user, now):

@@ -14,12 +14,18 @@ YES_WORDS = ("ja", "jawel", "is goed", "prima", "oke", "ok", "akkoord", "goed", 
 NO_WORDS = ("nee", "neen", "liever niet", "nope", "niet")
 
 
+# Consent and erasure have consequences: the classifier's yes or no counts only
+# when it is sure, so keyboard mashing ("asdfgh") gets the question again.
+SURE = 0.7
+
+
 def _yes_no(turn: Turn, yes_title: str, no_title: str) -> str:
-    """'yes', 'no' or '' for an answer to a yes/no question."""
+    """'yes', 'no' or '' for an answer to the consent or erase question."""
     text = turn.clean.lower().strip(" .!")
-    if text == yes_title.lower() or turn.intent == "affirm" or text in YES_WORDS or text.startswith("ja"):
+    sure = turn.confidence >= SURE
+    if text == yes_title.lower() or (sure and turn.intent == "affirm") or text in YES_WORDS or text.startswith("ja"):
         return "yes"
-    if text == no_title.lower() or turn.intent == "deny" or text in NO_WORDS or text.startswith("nee"):
+    if text == no_title.lower() or (sure and turn.intent == "deny") or text in NO_WORDS or text.startswith("nee"):
         return "no"
     return ""
 
