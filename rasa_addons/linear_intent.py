@@ -51,7 +51,7 @@ class LookupMarker:
     """
 
     def __init__(self, tables: Dict[str, List[str]], stem: bool = False) -> None:
-        self.tables = {name: sorted({normalise(w) for w in words if normalise(w)}, key=len, reverse=True)
+        self.tables = {name: sorted({normalise(w) for w in words} - {""}, key=len, reverse=True)
                        for name, words in tables.items()}
         self.stem = stem
         self._compiled: Optional[Dict[str, re.Pattern[str]]] = None

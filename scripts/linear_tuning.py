@@ -16,20 +16,19 @@ from pathlib import Path
 from typing import Dict, List
 
 import numpy as np
-import yaml
+from rasa.shared.nlu.training_data.loading import load_data
 from sklearn.model_selection import StratifiedKFold
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rasa_addons.linear_intent import build_pipeline  # noqa: E402
+from rasa_addons.linear_intent import build_pipeline, lookup_tables  # noqa: E402
 from scripts.nlu_eval import load_examples, split  # noqa: E402
 
 
 def word_lists() -> Dict[str, List[str]]:
-    data = yaml.safe_load((ROOT / "data" / "nlu" / "lookups.yml").read_text(encoding="utf-8"))
-    return {item["lookup"]: [line.strip()[2:] for line in item["examples"].splitlines() if line.strip()]
-            for item in data["nlu"] if "lookup" in item}
+    """The lookup tables exactly as Rasa hands them to the component."""
+    return lookup_tables(load_data(str(ROOT / "data" / "nlu" / "lookups.yml")))
 
 
 def inner_cv(texts: List[str], labels: List[str], c: float, tables: Dict[str, List[str]]) -> float:

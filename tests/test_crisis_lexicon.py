@@ -7,13 +7,13 @@ matches the lexicon, and no example of another intent does.
 
 from __future__ import annotations
 
-import glob
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.crisis import is_crisis, normalise
+from scripts.nlu_eval import load_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,20 +133,8 @@ def test_lexicon_is_normalised() -> None:
             assert phrase == normalise(phrase), f"{key}: {phrase!r} is not normalised"
 
 
-def _nlu_examples():
-    for path in sorted(glob.glob(str(ROOT / "data" / "nlu" / "*.yml"))):
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        for item in data.get("nlu", []) or []:
-            if "intent" not in item:  # lookup tables are word lists, not messages
-                continue
-            for line in str(item.get("examples", "")).splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    yield item["intent"], line[2:].strip()
-
-
 def test_nlu_crisis_examples_match_lexicon_and_others_do_not() -> None:
-    examples = list(_nlu_examples())
+    examples = [(label, text) for label, texts in load_examples().items() for text in texts]
     if not examples:
         pytest.skip("no NLU data")
     missed = [t for i, t in examples if i == "crisis" and not is_crisis(t)]
