@@ -17,6 +17,9 @@ from bot.storage import open_db
 
 AMS = ZoneInfo("Europe/Amsterdam")
 FIXED_NOW = {"REGIECOACH_NOW": "2026-11-22T09:00:00+00:00"}
+# Overridable so two checkouts on one machine can run their e2e tests at once.
+TEST_RASA_PORT = int(os.environ.get("REGIECOACH_TEST_RASA_PORT") or 5305)
+TEST_ACTIONS_PORT = int(os.environ.get("REGIECOACH_TEST_ACTIONS_PORT") or 5355)
 
 
 @pytest.fixture
@@ -70,7 +73,7 @@ def stack(tmp_path_factory):
     """A real Rasa server and action server on the CI model, once per session."""
     data_dir = tmp_path_factory.mktemp("e2e")
     settings = replace(get_settings(), data_dir=data_dir, db_path=data_dir / "regiecoach.db",
-                       rasa_port=5305, actions_port=5355)
+                       rasa_port=TEST_RASA_PORT, actions_port=TEST_ACTIONS_PORT)
     state = {"settings": settings, "model": _model()}
     # A fixed clock in the action server keeps dates in the answers stable.
     state["services"] = start_services(settings, state["model"], extra_env=FIXED_NOW)
