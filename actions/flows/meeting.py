@@ -1,4 +1,4 @@
-"""Preparing a meeting: with whom, when, one to three goals, what I can and
+"""Preparing a meeting: with whom, when, one or two goals, what I can and
 can't do (with examples), energy, a proposal and questions; then a summary,
 the conversation card and reminders. Every answer is stored at once."""
 
@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - depends on the other module being pres
     schedule_meeting_reminders = None  # type: ignore[assignment]
 
 MAX_TEXT = 300
-MAX_GOALS = 3
+MAX_GOALS = 2  # "één of twee doelen", as the Werkwijzer advises
 WHO_OPTIONS = ("bedrijfsarts", "leidinggevende", "arbeidsdeskundige", "casemanager")
 PRIVACY_WHO = ("leidinggevende", "casemanager")
 PROPOSAL_KEYS = ("proposal_hours", "proposal_tasks", "proposal_home", "proposal_breaks", "proposal_flex")
