@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 from actions.content import say
+from actions.flows.answers import is_non_answer, kind_of, reply_key
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
 from bot.storage import checkins, parse_iso, reminders, users
 
@@ -43,11 +44,14 @@ def shorten(text: str, limit: int = MAX_QUOTE) -> str:
 
 
 def mood_of(turn: Turn) -> str:
-    if turn.intent == "mood_negative" or NEGATIVE.search(turn.clean):
+    kind = kind_of(turn.clean)
+    if kind == "mixed":
+        return "mixed"
+    if turn.intent == "mood_negative" or NEGATIVE.search(turn.clean) or kind == "negative":
         return "negative"
     if turn.intent == "mood_positive" or POSITIVE.search(turn.clean):
         return "positive"
-    return "neutral"
+    return "empty" if kind == "empty" else "neutral"
 
 
 def parse_score(text: str) -> int | None:
@@ -160,7 +164,7 @@ class CheckinFlow(Flow):
 
     def _on_mood(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         mood = mood_of(turn)
-        ctx.data["mood"] = mood
+        ctx.data["mood"] = mood if mood in ("negative", "positive") else "neutral"
         if mood == "negative":
             advance(ctx, "continue")
             return [Reply(say("checkin", "mood_negative"))]
@@ -206,29 +210,32 @@ class CheckinFlow(Flow):
     def _on_confidence(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         return self._score(ctx, turn, "confidence")
 
-    def _why(self, ctx: FlowContext, key: str, next_step: str) -> list[Reply]:
+    def _why(self, ctx: FlowContext, turn: Turn, key: str, next_step: str) -> list[Reply]:
         advance(ctx, next_step)
-        if int(ctx.data.get(key, 5)) == 0:
+        if int(ctx.data.get(key, 5)) == 0 and not is_non_answer(turn.clean):
             return [Reply(say("checkin", "follow_reply_zero"))]
-        return [Reply(say("checkin", "follow_reply"))]
+        return [Reply(say("checkin", reply_key("checkin", "follow_reply", turn.clean)))]
 
     def _on_energy_why(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        return self._why(ctx, "energy", "confidence")
+        return self._why(ctx, turn, "energy", "confidence")
 
     def _on_confidence_why(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        return self._why(ctx, "confidence", "goals")
+        return self._why(ctx, turn, "confidence", "goals")
 
     def _on_goals(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         ctx.data["goals_update"] = turn.clean[:MAX_TEXT]
         advance(ctx, "went_well")
-        return [Reply(say("checkin", "goals_reply"))]
+        return [Reply(say("checkin", reply_key("checkin", "goals_reply", turn.clean)))]
 
     def _on_went_well(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        ctx.data["went_well"] = turn.clean[:MAX_TEXT]
+        if not is_non_answer(turn.clean):  # "niks" is no success to sum up later
+            ctx.data["went_well"] = turn.clean[:MAX_TEXT]
         advance(ctx, "next_step")
-        return [Reply(say("checkin", "went_well_reply"))]
+        return [Reply(say("checkin", reply_key("checkin", "went_well_reply", turn.clean)))]
 
     def _on_next_step(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
+        if is_non_answer(turn.clean):  # "weet ik niet" is no step, so no date to ask
+            return [Reply(say("checkin", "next_step_none")), *self._finish(ctx)]
         ctx.data["next_step"] = turn.clean[:MAX_TEXT]
         advance(ctx, "next_date")
         return []

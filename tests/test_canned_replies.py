@@ -1,0 +1,77 @@
+"""Canned replies never misfire: "niks", "weet ik niet", "pff", "nee" or a
+negative answer gets no praise and no "Dat is mooi/fijn"; nothing sounds like
+a confession is being thanked for; "ja" or "ok" is not stored as content."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from actions.flows.answers import is_non_answer, kind_of
+from bot.storage import checkins
+from tests.test_checkin_flow import Chat as CheckinChat
+
+PRAISE = re.compile(r"\b(mooi|fijn|knap|goed gedaan|bijgedragen|wat goed|eerlijke antwoord)\b", re.IGNORECASE)
+
+
+@pytest.fixture(params=range(4))
+def seeded(request):
+    """Each test runs with several seeds, so every variant of a reply is seen."""
+    random.seed(request.param)
+    yield
+    random.seed()
+
+
+def run_checkin(db, user, now, answers):
+    chat = CheckinChat(db, user, now)
+    chat.say("Het gaat wel")
+    chat.say("5")
+    return [chat.say(answer) for answer in answers]
+
+
+@pytest.mark.parametrize("answer", ["niks", "weet ik niet", "pff", "nee", "Niks eigenlijk, ik ben gewoon moe",
+                                    "Het lukte allemaal niet"])
+def test_empty_or_negative_answers_get_no_praise_in_the_checkin(fresh_db, consenting_user, now, seeded, answer):
+    # why-follow-up, confidence, why-follow-up, goals, went well
+    replies = run_checkin(fresh_db, consenting_user, now, [answer, "4", answer, answer, answer])
+    for reply in (replies[0], replies[2], replies[3], replies[4]):
+        first_line = reply.split("\n")[0]
+        assert not PRAISE.search(first_line), first_line
+
+
+def test_no_thanks_for_an_honest_answer_in_any_variant(fresh_db, consenting_user, now, seeded):
+    replies = run_checkin(fresh_db, consenting_user, now, ["Ik slaap beter", "6", "Mijn vriendin", "Ik heb het nog niet gevraagd"])
+    assert "eerlijke" not in replies[-1]
+    assert "niet" in replies[-1] or "anders" in replies[-1]  # it reflects that it did not happen
+
+
+def test_nothing_went_well_is_not_summed_up_as_a_success(fresh_db, consenting_user, now):
+    chat = CheckinChat(fresh_db, consenting_user, now)
+    for answer in ("Het gaat wel", "5", "weet ik niet", "5", "weet ik niet", "niks", "niks"):
+        chat.say(answer)
+    summary = chat.say("weet ik niet")  # no next step: no date question, straight to the summary
+    assert "Wat goed ging" not in summary and "volgende stap" not in summary.lower()
+    assert "Wanneer wil je dat doen" not in summary
+    stored = checkins.last_checkin(fresh_db, consenting_user)
+    assert stored["went_well"] is None and stored["next_step"] is None
+
+
+def test_a_positive_word_after_niet_is_not_good_news(fresh_db, consenting_user, now, seeded):
+    chat = CheckinChat(fresh_db, consenting_user, now)
+    reply = chat.say("Niet fijn eigenlijk")
+    assert "Fijn om te horen" not in reply and "Wat goed" not in reply
+    assert "zwaar" in reply or "naar" in reply
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("niks", "empty"), ("Weet ik niet.", "empty"), ("pff", "empty"), ("nee, dat was het", "empty"), ("ok", "empty"),
+    ("ja", "empty"), ("Ik slaap beter", "positive"), ("ik had geen pijn", "positive"),
+    ("Het lukte niet", "negative"), ("niet zo goed", "negative"), ("Niks eigenlijk, ik ben gewoon moe", "negative"),
+    ("Het ging goed, maar ik ben wel moe", "mixed"), ("Ik heb het voorgesteld en het mag", "neutral"),
+    ("Een gesprek met mijn leidinggevende", "neutral"),
+])
+def test_kind_of_answer(text, kind):
+    assert kind_of(text) == kind
+    assert is_non_answer(text) == (kind == "empty")
