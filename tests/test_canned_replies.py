@@ -4,14 +4,16 @@ a confession is being thanked for; "ja" or "ok" is not stored as content."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 
 import pytest
 
 from actions.flows.answers import is_non_answer, kind_of
-from bot.storage import checkins
+from bot.storage import checkins, meetings
 from tests.test_checkin_flow import Chat as CheckinChat
+from tests.test_meeting_flow import Chat as FlowChat
 
 PRAISE = re.compile(r"\b(mooi|fijn|knap|goed gedaan|bijgedragen|wat goed|eerlijke antwoord)\b", re.IGNORECASE)
 
@@ -75,3 +77,24 @@ def test_a_positive_word_after_niet_is_not_good_news(fresh_db, consenting_user, 
 def test_kind_of_answer(text, kind):
     assert kind_of(text) == kind
     assert is_non_answer(text) == (kind == "empty")
+
+
+# --- the look back -------------------------------------------------------------
+
+def test_not_feeling_heard_gets_empathy_and_a_question_not_fijn(fresh_db, now, consenting_user):
+    mid = meetings.create_meeting(fresh_db, "42", "bedrijfsarts", now - dt.timedelta(days=5),
+                                  starts_at=now - dt.timedelta(days=1), status="prepared")
+    meetings.add_goal(fresh_db, "42", mid, "Afspraken over mijn uren", now - dt.timedelta(days=5))
+    chat = FlowChat(fresh_db, now, flow="debrief")
+    chat.send("Niet")
+    reply = chat.send("Nee")
+    assert "vervelend" in reply.lower()
+    assert "Wat had je nodig gehad" in reply
+    assert "fijn" not in reply.lower()
+    reflected = chat.send("Dat ze echt luisterde naar mijn voorbeeld")
+    assert "Dat ze echt luisterde naar mijn voorbeeld" in reflected
+    chat.send("overslaan")
+    summary = chat.send("Weet ik nog niet")
+    assert chat.running is None
+    assert "fijn om te weten" not in summary.lower()
+    assert "niet gehoord" in summary and "Dat ze echt luisterde" in summary

@@ -10,6 +10,7 @@ from typing import Any, Dict, List
 from actions import card
 from actions.content import say
 from actions.dutch_dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
+from actions.flows.answers import is_non_answer
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
 from actions.flows.meeting import MAX_TEXT, UNKNOWN_RE, schedule_reminders, yes_no
 from bot.storage import meetings, parse_iso
@@ -34,7 +35,7 @@ def _choice(text: str, options: Dict[str, tuple]) -> str:
 class DebriefFlow(Flow):
     name = "debrief"
     first_step = "goal_0"
-    optional_steps = ("agreed", "next")
+    optional_steps = ("heard_need", "agreed", "next")
 
     # --- helpers -------------------------------------------------------------
 
@@ -86,6 +87,8 @@ class DebriefFlow(Flow):
         if step == "heard":
             keys = ("heard_yes", "heard_partly", "heard_no")
             return [Reply(say("debrief", "ask_heard"), buttons=[(say("debrief", k), say("debrief", k)) for k in keys])]
+        if step == "heard_need":
+            return [Reply(say("debrief", f"ask_heard_need_{ctx.data.get('heard', 'nee')}"))]
         if step == "agreed":
             return [Reply(say("debrief", "ask_agreed"))]
         if step == "next":
@@ -113,7 +116,7 @@ class DebriefFlow(Flow):
         return handler(ctx, turn)
 
     def next_step_after(self, ctx: FlowContext, step: str) -> str:
-        return {"agreed": "next"}.get(step, DONE)
+        return {"heard_need": "agreed", "agreed": "next"}.get(step, DONE)
 
     def skip(self, ctx: FlowContext) -> List[Reply]:
         if ctx.step == "next":
@@ -149,8 +152,20 @@ class DebriefFlow(Flow):
             return [Reply(say("debrief", "unclear"))]
         meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now, felt_heard=heard)
         ctx.data["heard"] = heard
+        if heard == "ja":
+            advance(ctx, "agreed")
+            return []
+        # Not (quite) heard: empathy first, then what they would have needed.
+        advance(ctx, "heard_need")
+        return [Reply(say("debrief", f"heard_{heard}_reply"))]
+
+    def _handle_heard_need(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        text = card.clean_text(turn.clean)
         advance(ctx, "agreed")
-        return []
+        if is_non_answer(text):
+            return [Reply(say("debrief", "heard_need_reply_empty"))]
+        ctx.data["heard_need"] = text  # only for the summary; the draft goes when the look back ends
+        return [Reply(say("debrief", "heard_need_reply", text=card.shorten(text)))]
 
     def _handle_agreed(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         text = card.clean_text(turn.clean)
@@ -220,6 +235,8 @@ class DebriefFlow(Flow):
             goals_text = say("debrief", "summary_no_goals")
         heard = ctx.data.get("heard") or "none"
         heard_text = say("debrief", f"summary_heard_{heard}")
+        if ctx.data.get("heard_need"):
+            heard_text += " " + say("debrief", "summary_heard_need", text=card.shorten(ctx.data["heard_need"]))
         summary = " ".join(say("debrief", "summary", goals=goals_text, heard=heard_text).split())
         from actions.meeting_actions import progress_text  # late: meeting_actions imports rasa_sdk
 
