@@ -44,7 +44,8 @@ def test_empty_or_negative_answers_get_no_praise_in_the_checkin(fresh_db, consen
 
 
 def test_no_thanks_for_an_honest_answer_in_any_variant(fresh_db, consenting_user, now, seeded):
-    replies = run_checkin(fresh_db, consenting_user, now, ["Ik slaap beter", "6", "Mijn vriendin", "Ik heb het nog niet gevraagd"])
+    answers = ["Ik slaap beter", "6", "Mijn vriendin", "Ik heb het nog niet gevraagd"]
+    replies = run_checkin(fresh_db, consenting_user, now, answers)
     assert "eerlijke" not in replies[-1]
     assert "niet" in replies[-1] or "anders" in replies[-1]  # it reflects that it did not happen
 
