@@ -10,10 +10,14 @@ import re
 
 import pytest
 
+from actions.content import say
 from actions.flows.answers import is_non_answer, kind_of
+from actions.practice_feedback import analyse_turn
 from bot.storage import checkins, meetings
 from tests.test_checkin_flow import Chat as CheckinChat
 from tests.test_meeting_flow import Chat as FlowChat
+from tests.test_practice_flow import Chat as PracticeChat
+from tests.test_practice_flow import variants as practice_variants
 
 PRAISE = re.compile(r"\b(mooi|fijn|knap|goed gedaan|bijgedragen|wat goed|eerlijke antwoord)\b", re.IGNORECASE)
 
@@ -99,3 +103,28 @@ def test_not_feeling_heard_gets_empathy_and_a_question_not_fijn(fresh_db, now, c
     assert chat.running is None
     assert "fijn om te weten" not in summary.lower()
     assert "niet gehoord" in summary and "Dat ze echt luisterde" in summary
+
+
+# --- practice -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Ik heb kanker en de chemo sloopt me.",
+    "Sinds mijn PTSS kan ik niet meer tegen drukte.",
+    "Door mijn COPD en RSI lukt typen nog niet.",
+    "Ik heb ME/CVS en sinds mijn NAH ben ik snel moe.",
+])
+def test_health_words_and_capitals_are_not_anger_in_the_role_play(fresh_db, consenting_user, now, text):
+    chat = PracticeChat(fresh_db, now)
+    chat.start()
+    chat.say(say("practice", "s1_title"))
+    chat.say(text)
+    line = chat.last_ask[-1].text.split(": ", 1)[1]
+    assert line not in practice_variants("bedrijfsarts_angry")
+    assert "boos" not in line
+    replies = chat.role("Mails lukken wel.") + chat.role("Zou ik kunnen beginnen met twee ochtenden?")
+    assert say("practice", "tip_calm") not in "\n".join(r.text for r in replies)
+
+
+def test_a_curse_is_still_not_calm():
+    assert not analyse_turn("Kanker op met je advies").calm
+    assert not analyse_turn("IK KAN NIET WERKEN, HOE VAAK MOET IK DAT NOG ZEGGEN").calm
