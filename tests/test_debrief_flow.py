@@ -73,9 +73,11 @@ def test_next_meeting_in_past_asks_again(fresh_db, now, past_meeting):
     chat = Chat(fresh_db, now, flow="debrief")
     for text in ["Bereikt", "Bereikt", "Deels", "overslaan", "overslaan"]:
         chat.send(text)
-    assert "voorbij" in chat.send("gisteren om 10 uur")
-    assert "snap ik niet" in chat.send("blabla")
-    assert chat.running == "debrief"
+    reply = chat.send("gisteren om 10 uur")
+    assert "voorbij" in reply and "weet ik nog niet" in reply  # asked again, now with a way out
+    reply = chat.send("blabla")
+    assert "snap ik niet" in reply and "datum" in reply  # not asked a third time: the date stays open
+    assert chat.running is None
 
 
 def test_reminder_trigger_picks_that_meeting(fresh_db, now, past_meeting):

@@ -11,7 +11,7 @@ import re
 
 from actions.content import say
 from actions.flows.answers import is_non_answer, kind_of, reply_key
-from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
+from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn, advance
 from bot.storage import checkins, parse_iso, reminders, users
 
 try:  # written by another helper; without it the next-step date is kept as text
@@ -33,7 +33,7 @@ POSITIVE = re.compile(r"\b(goed|beter|prima|fijn|lekker|top|redelijk|oke|ok|posi
 NUMBER_WORDS = {"nul": 0, "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
                 "zeven": 7, "acht": 8, "negen": 9, "tien": 10}
 MAX_QUOTE = 60
-MAX_TEXT = 300
+MAX_TEXT = 2000  # kept whole; the summary quotes a short part
 SCORE_BUTTONS = [(str(n), str(n)) for n in range(11)]
 
 
@@ -153,7 +153,22 @@ class CheckinFlow(Flow):
             return self._finish_step(ctx)
         return order[order.index(step) + 1] if step in order else DONE
 
+    def way_out(self, ctx: FlowContext) -> str:
+        return say("checkin", "score_way_out") if ctx.step in ("energy", "confidence") else super().way_out(ctx)
+
+    def may_skip(self, ctx: FlowContext) -> bool:
+        # A score may be skipped once it was not understood (the way out says so).
+        return super().may_skip(ctx) or (ctx.step in ("energy", "confidence") and bool(ctx.data.get(ASKED_AGAIN)))
+
+    def give_up(self, ctx: FlowContext) -> list[Reply] | None:
+        if ctx.step in ("energy", "confidence"):  # no score then, and no follow-up about it
+            advance(ctx, "confidence" if ctx.step == "energy" else "goals")
+            return [Reply(say("checkin", "score_skipped"))]
+        return super().give_up(ctx)
+
     def skip(self, ctx: FlowContext) -> list[Reply]:
+        if ctx.step in ("energy", "confidence"):
+            return self.give_up(ctx) or []
         step = self.next_step_after(ctx, ctx.step)
         if step == "_finish":
             return self._finish(ctx)

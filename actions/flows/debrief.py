@@ -5,7 +5,7 @@ creates that meeting and its reminders). Ends with their own numbers."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from actions import card
 from actions.content import say
@@ -15,6 +15,7 @@ from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance, pr
 from actions.flows.meeting import MAX_TEXT, UNKNOWN_RE, schedule_reminders, yes_no
 from bot.storage import meetings, parse_iso
 
+NEXT_STEPS = ("next", "next_time", "next_confirm")
 GOAL_ANSWERS = {"reached": ("bereikt", "gelukt", "ja"), "partly": ("deels", "een beetje", "half", "beetje"),
                 "not": ("niet", "nee", "niet bereikt", "niet gelukt")}
 HEARD_ANSWERS = {"ja": ("ja", "zeker", "jazeker", "wel"), "deels": ("deels", "een beetje", "beetje", "half"),
@@ -122,6 +123,21 @@ class DebriefFlow(Flow):
         if ctx.step == "next":
             return self._finish(ctx)
         return super().skip(ctx)
+
+    def way_out(self, ctx: FlowContext) -> str:
+        return say("debrief", "next_way_out") if ctx.step in NEXT_STEPS else super().way_out(ctx)
+
+    def give_up(self, ctx: FlowContext) -> Optional[List[Reply]]:
+        """Never a third time: the date stays open, a goal stays open, "heard" stays unsaid."""
+        if ctx.step in NEXT_STEPS:
+            return [Reply(say("debrief", "next_left_open"))] + self._finish(ctx)
+        if ctx.step.startswith("goal_"):
+            advance(ctx, self._goal_step(ctx, int(ctx.step[5:]) + 1))
+            return [Reply(say("debrief", "moved_on"))]
+        if ctx.step == "heard":
+            advance(ctx, "agreed")
+            return [Reply(say("debrief", "moved_on"))]
+        return super().give_up(ctx)
 
     # --- steps -----------------------------------------------------------------------
 
