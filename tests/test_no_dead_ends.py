@@ -134,3 +134,22 @@ def test_a_long_story_in_the_checkin_is_accepted_and_kept(fresh_db, consenting_u
         chat.say(answer)
     assert checkins.last_checkin(fresh_db, consenting_user)["went_well"] == " ".join(story.split())
 
+
+
+def test_overslaan_where_it_cannot_counts_too(fresh_db, now, consenting_user):
+    chat = Chat(fresh_db, now)
+    question = say("meeting", "ask_who")
+    first = chat.send("overslaan")
+    assert say("engine", "cannot_skip") in first and question in first
+    second = chat.send("overslaan")
+    assert question not in second and "/voorbereiden" in second
+    assert chat.running is None and drafts.load_draft(fresh_db, "42", "meeting")["step"] == "who"
+
+
+def test_two_non_answers_to_the_goal_move_on_with_one_clear_message(fresh_db, now, consenting_user):
+    chat = Chat(fresh_db, now)
+    run_until_goals(chat)
+    chat.send("ja")
+    reply = chat.send("weet ik niet")
+    assert say("meeting", "no_goal_yet") in reply and say("engine", "skipped") not in reply
+    assert say("meeting", "ask_can") in reply

@@ -43,6 +43,8 @@ INTENT_FLOWS: Dict[str, str] = {
 # Long stories are welcome (the card shortens them); this is the bridge's own input cap.
 MAX_ANSWER_CHARS = 2000
 RESUME_STEP = "_resume"
+BACK_WORDS = ("terug", "vorige", "vorige vraag", "ga terug", "ik wil iets aanpassen")
+SKIP_WORDS = ("overslaan", "sla over", "skip", "volgende", "sla maar over")
 QUESTION_START = re.compile(
     r"^(wat|hoe|mag|moet|wanneer|wie|waarom|welke|kan|kun|krijg|heb|is|ben|word|wordt|hoelang|hoeveel)\b",
     re.IGNORECASE,
@@ -135,11 +137,7 @@ def handle(
         ctx.step = ctx.data.pop("_resume_step", flow.first_step)
         return _finish_turn(ctx, flow, [Reply(say("engine", "resumed"))])
 
-    if not text:
-        return [Reply(say("engine", "empty"))], flow.name
-    if len(text) > MAX_ANSWER_CHARS:
-        return [Reply(say("engine", "too_long", max=MAX_ANSWER_CHARS))], flow.name
-    if text.startswith("/"):
+    if text.startswith("/") and len(text) <= MAX_ANSWER_CHARS:
         target, trigger = _parse_payload(text)
         if target in INTENT_FLOWS and (INTENT_FLOWS[target] != flow.name or trigger):
             _save(ctx, flow)
@@ -147,21 +145,18 @@ def handle(
                 trigger["goals_only"] = True
             replies, running = start(db, chat_id, INTENT_FLOWS[target], now, tz, trigger or None)
             return replies, running
-        return [Reply(say("engine", "command_in_flow"))], flow.name
-    if lowered in ("terug", "vorige", "vorige vraag", "ga terug", "ik wil iets aanpassen"):
-        if flow.back(ctx):
-            return _finish_turn(ctx, flow, [Reply(say("engine", "went_back"))])
-        return [Reply(say("engine", "cannot_go_back"))], flow.name
-    if lowered in ("overslaan", "sla over", "skip", "volgende", "sla maar over"):
-        if flow.may_skip(ctx):
-            return _finish_turn(ctx, flow, flow.skip(ctx))
-        return [Reply(say("engine", "cannot_skip"))], flow.name
+    if lowered in BACK_WORDS and flow.back(ctx):
+        ctx.data.pop(ASKED_AGAIN, None)
+        return _finish_turn(ctx, flow, [Reply(say("engine", "went_back"))])
+    if lowered in SKIP_WORDS and flow.may_skip(ctx):
+        ctx.data.pop(ASKED_AGAIN, None)
+        return _finish_turn(ctx, flow, flow.skip(ctx))
     if _is_werkwijzer_question(turn) and ctx.step not in flow.question_steps:
         answer = turn.werkwijzer_text or ""
         return [Reply(answer), Reply(say("engine", "back_to_flow"))], flow.name
 
     asked, before = ctx.step, _answers(ctx.data)
-    replies = flow.handle(ctx, turn)
+    replies = _repair(text, lowered) or flow.handle(ctx, turn)
     if ctx.step != asked or ctx.switch_to or _answers(ctx.data) != before:
         ctx.data.pop(ASKED_AGAIN, None)
     elif ctx.data.get(ASKED_AGAIN) != asked:
@@ -174,6 +169,22 @@ def handle(
             return replies + [Reply(say("engine", "paused", command=_command_for(flow.name)))], None
         replies = replies + moved_on
     return _finish_turn(ctx, flow, replies)
+
+
+def _repair(text: str, lowered: str) -> List[Reply]:
+    """The engine's own answer when the input is no answer for the flow (empty,
+    too long, a command, "terug" or "overslaan" where that cannot be done)."""
+    if not text:
+        return [Reply(say("engine", "empty"))]
+    if len(text) > MAX_ANSWER_CHARS:
+        return [Reply(say("engine", "too_long", max=MAX_ANSWER_CHARS))]
+    if text.startswith("/"):
+        return [Reply(say("engine", "command_in_flow"))]
+    if lowered in BACK_WORDS:
+        return [Reply(say("engine", "cannot_go_back"))]
+    if lowered in SKIP_WORDS:
+        return [Reply(say("engine", "cannot_skip"))]
+    return []
 
 
 def stop(db: Database, chat_id: str, flow_name: str, now: dt.datetime, tz: dt.tzinfo) -> List[Reply]:

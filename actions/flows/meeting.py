@@ -82,7 +82,7 @@ class MeetingFlow(Flow):
     name = "meeting"
     first_step = "who"
     question_steps = ("questions",)
-    optional_steps = ("energy", "questions")
+    optional_steps = ("can_example", "cannot_example", "energy", "questions")
 
     # --- helpers ---------------------------------------------------------------
 
@@ -247,6 +247,8 @@ class MeetingFlow(Flow):
     def give_up(self, ctx: FlowContext) -> Optional[List[Reply]]:
         if ctx.step in WHEN_STEPS:  # the date stays open; the preparation goes on
             return self._no_date(ctx)
+        if ctx.step == "goal":  # says itself that we go on without a goal
+            return self.skip(ctx)
         return super().give_up(ctx)
 
     def _no_date(self, ctx: FlowContext) -> List[Reply]:
