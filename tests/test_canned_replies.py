@@ -13,7 +13,7 @@ import pytest
 from actions.content import say
 from actions.flows.answers import is_non_answer, kind_of
 from actions.practice_feedback import analyse_turn
-from bot.storage import checkins, meetings
+from bot.storage import checkins, meetings, users
 from tests.test_checkin_flow import Chat as CheckinChat
 from tests.test_meeting_flow import Chat as FlowChat
 from tests.test_practice_flow import Chat as PracticeChat
@@ -128,3 +128,27 @@ def test_health_words_and_capitals_are_not_anger_in_the_role_play(fresh_db, cons
 def test_a_curse_is_still_not_calm():
     assert not analyse_turn("Kanker op met je advies").calm
     assert not analyse_turn("IK KAN NIET WERKEN, HOE VAAK MOET IK DAT NOG ZEGGEN").calm
+
+
+def test_the_first_checkin_after_a_crisis_opens_with_the_113_line(fresh_db, consenting_user, now):
+    users.mark_crisis(fresh_db, consenting_user, now - dt.timedelta(days=2))
+    chat = CheckinChat(fresh_db, consenting_user, now)
+    opening = "\n".join(r.text for r in chat.last)
+    assert "Hoe gaat het nu met je" in opening and "0800-0113" in opening and "112" in opening
+
+
+def test_the_crisis_reply_is_honest_that_a_person_answers_at_113():
+    reply = say("crisis", "reply")
+    assert "computerprogramma" in reply and "113" in reply and "0800-0113" in reply and "112" in reply
+
+
+def test_look_back_counts_deels_as_deels(fresh_db, now, consenting_user):
+    mid = meetings.create_meeting(fresh_db, "42", "bedrijfsarts", now - dt.timedelta(days=5),
+                                  starts_at=now - dt.timedelta(days=1), status="prepared")
+    meetings.add_goal(fresh_db, "42", mid, "Afspraken over mijn uren", now - dt.timedelta(days=5))
+    chat = FlowChat(fresh_db, now, flow="debrief")
+    chat.send("Deels")
+    chat.send("Ja")
+    chat.send("overslaan")
+    summary = chat.send("Weet ik nog niet")
+    assert "Deels: 1" in summary and "(grotendeels) bereikt" not in summary

@@ -245,8 +245,12 @@ class DebriefFlow(Flow):
         meetings.record_debrief(ctx.db, ctx.chat_id, meeting_id, ctx.now, finished=True)
         goals = meetings.list_goals(ctx.db, ctx.chat_id, meeting_id)
         if goals:
-            mostly = sum(1 for g in goals if g["status"] in ("reached", "partly"))
-            goals_text = say("debrief", "summary_goals", total=len(goals), mostly=mostly)
+            counts = {status: sum(1 for g in goals if g["status"] == status) for status in ("reached", "partly", "not")}
+            # Each answer counted as given: "deels" is not "grotendeels".
+            goals_text = say("debrief", "summary_goals", total=len(goals), reached=counts["reached"],
+                             partly=counts["partly"], not_reached=counts["not"])
+            if counts["not"]:
+                goals_text += " " + say("debrief", "summary_not_reached")
         else:
             goals_text = say("debrief", "summary_no_goals")
         heard = ctx.data.get("heard") or "none"
