@@ -26,6 +26,7 @@ FLOW_CLASSES: Dict[str, str] = {
     "practice": "actions.flows.practice:PracticeFlow",
     "checkin": "actions.flows.checkin:CheckinFlow",
     "timeline": "actions.flows.timeline:TimelineFlow",
+    "listen": "actions.flows.listen:ListenFlow",
 }
 
 # Which intent starts which flow.
