@@ -46,7 +46,7 @@ def test_three_turns_of_listening_with_113_each_time(fresh_db, now, consent):
     first = chat.say("ja", intent="affirm")
     assert has_the_lines(first) and "een mens" in first and "Fijn" not in first
     second = chat.say("Mijn werk loopt vast en ik slaap slecht", intent="out_of_scope")
-    assert '"Mijn werk loopt vast en ik slaap slecht"' in second and has_the_lines(second)
+    assert '"Mijn werk loopt vast en ik slaap slecht". Dat klinkt heel zwaar.' in second and has_the_lines(second)
     assert "computerprogramma" in second and say("crisis", "listen_lines").split("\n")[0] in second
     assert "helaas niet mee helpen" not in second
     third = chat.say("pff")
@@ -60,6 +60,13 @@ def test_nothing_the_user_says_is_kept_in_the_draft(fresh_db, now, consenting_us
     chat.say("Het voelt alsof niemand me ziet", intent="mood_negative")
     draft = drafts.load_draft(fresh_db, "42", "listen")
     assert draft is not None and "niemand" not in str(draft["data"])
+
+
+def test_a_greeting_is_not_heard_as_heavy(fresh_db, now, consenting_user):
+    chat = Listening(fresh_db, now)
+    chat.say("Het is zo zwaar")
+    reply = chat.say("hoi")
+    assert "zwaar" not in reply and '"hoi"' in reply and has_the_lines(reply)
 
 
 def test_nee_to_the_question_is_not_met_with_fijn(fresh_db, now, consenting_user):

@@ -20,7 +20,8 @@ _NON_ANSWERS = re.compile(
 )
 # Words that make an answer negative, unless negated ("geen pijn", "niet moe").
 _NEGATIVE = frozenset("""niks niets slecht slechter zwaar zwaarder moeilijk lastig moe kapot uitgeput somber rot
-    beroerd ellendig pijn klote kut waardeloos mislukt tegengevallen verdrietig bang boos stress gestrest""".split())
+    beroerd ellendig pijn klote kut waardeloos mislukt tegengevallen verdrietig bang boos stress gestrest
+    vast niemand eenzaam hopeloos wanhopig angstig paniek huilen""".split())
 _POSITIVE = frozenset("""goed beter fijn prima lekker top gelukt lukt lukte blij trots mooi leuk rustig geholpen
     helpt lukken opgeknapt""".split())
 _NEGATORS = frozenset("niet geen nooit minder".split())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import List
 
 from actions.content import say
-from actions.flows.answers import is_non_answer
+from actions.flows.answers import is_non_answer, reply_key
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn
 
 TURNS = 3
@@ -48,7 +48,8 @@ class ListenFlow(Flow):
         elif is_non_answer(turn.clean):
             reply = say("crisis", "listen_no_words")
         else:
-            reply = say("crisis", "listen_reflect", quote=_quote(turn.clean))
+            # "Dat klinkt heel zwaar" only where it is: never after "hoi".
+            reply = say("crisis", reply_key("crisis", "listen_reflect", turn.clean), quote=_quote(turn.clean))
         if number >= TURNS:
             ctx.step = DONE
             return [Reply(reply), Reply(say("crisis", "listen_close"))]
