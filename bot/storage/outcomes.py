@@ -129,7 +129,7 @@ def check_k(k: int) -> int:
     if k < MIN_K:
         raise ReportError(
             f"k = {k} is te laag. Een cijfer komt altijd uit minstens {MIN_K} gebruikers; "
-            f"k mag alleen hoger dan {MIN_K}."
+            f"kies {MIN_K} of hoger."
         )
     return k
 
