@@ -102,3 +102,12 @@ def test_the_export_shows_the_choice(fresh_db, consenting_user, now):
     assert "Meetellen in anonieme cijfers: ja" in export_text()
     users.set_report_optin(fresh_db, consenting_user, False, now)
     assert "Meetellen in anonieme cijfers: nee" in export_text()
+
+
+def test_an_answer_in_own_words_is_understood(fresh_db, consenting_user, now):
+    open_privacy(fresh_db, consenting_user, now)
+    answer(fresh_db, consenting_user, "figures", "ik wil liever niet meetellen", now, intent="privacy_choice")
+    assert users.report_optin(fresh_db, consenting_user) == "no"
+    open_privacy(fresh_db, consenting_user, now)
+    answer(fresh_db, consenting_user, "figures", "tel me maar mee", now, intent="privacy_choice")
+    assert users.report_optin(fresh_db, consenting_user) == "yes"

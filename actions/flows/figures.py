@@ -18,11 +18,19 @@ def question() -> Reply:
     return Reply(say("figures", "question"), buttons=[(yes, yes), (no, no)])
 
 
+def _in_words(text: str) -> str:
+    """'ik wil niet meetellen' -> 'no', 'tel me maar mee' -> 'yes', else ''."""
+    words = text.lower().replace(",", " ").split()
+    if not any(word.startswith("mee") for word in words):
+        return ""
+    return "no" if {"niet", "geen", "liever"} & set(words) else "yes"
+
+
 def take_answer(ctx: FlowContext, turn: Turn) -> List[Reply]:
     """Store a clear yes or no and finish the step; anything else asks again."""
     from actions.flows.onboarding import _yes_no  # late: onboarding imports this module
 
-    answer = _yes_no(turn, say("figures", "answer_yes"), say("figures", "answer_no"))
+    answer = _yes_no(turn, say("figures", "answer_yes"), say("figures", "answer_no")) or _in_words(turn.clean)
     if not answer:
         return [Reply(say("figures", "unclear"))]
     users.set_report_optin(ctx.db, ctx.chat_id, answer == "yes", ctx.now)

@@ -187,19 +187,13 @@ def open_readonly(path: Union[str, Path]) -> Database:
     return db
 
 
-def counted_users(db: Database) -> List[str]:
-    """Users whose data may be counted: consent to storage and opt-in both 'yes'."""
-    return [row[0] for row in db.execute(
-        "select chat_id from users where consent = 'yes' and report_optin = 'yes'"
-    )]
+# Users whose data may be counted: consent to storage and opt-in both 'yes'.
+COUNTED = "select chat_id from users where consent = 'yes' and report_optin = 'yes'"
 
 
-def _rows(db: Database, sql: str, who: List[str]) -> Iterable[Tuple[Any, ...]]:
-    """Rows of `sql` (which has `{who}` where the chat_id list goes) for these users."""
-    if not who:
-        return []
-    marks = ", ".join("?" for _ in who)
-    return db.execute(sql.format(who=marks), who).fetchall()
+def _rows(db: Database, sql: str) -> Iterable[Tuple[Any, ...]]:
+    """Rows of `sql`, where `{who}` stands for the counted users."""
+    return db.execute(sql.format(who=COUNTED)).fetchall()
 
 
 def _moment(text: Optional[str]) -> Optional[dt.datetime]:
@@ -251,9 +245,20 @@ class _Builder:
 
 
 def compute(db: Database, period: Period, k: int = MIN_K) -> Outcomes:
-    """Every figure of the report for the counted users in `period`."""
+    """Every figure of the report for the counted users in `period`, from one
+    snapshot of the database (one read transaction, so a user who opts out
+    halfway is in none of the figures or in all of them)."""
     check_k(k)
-    who = counted_users(db)
+    if db.conn.in_transaction:  # already inside one (a caller's): that is the snapshot
+        return _compute(db, period, k)
+    db.execute("begin")
+    try:
+        return _compute(db, period, k)
+    finally:
+        db.execute("rollback")  # nothing was written; this only ends the snapshot
+
+
+def _compute(db: Database, period: Period, k: int) -> Outcomes:
     build = _Builder(k)
     dists: Dict[str, Optional[Dict[str, float]]] = {}
     inside = period.contains
@@ -262,27 +267,27 @@ def compute(db: Database, period: Period, k: int = MIN_K) -> Outcomes:
         {"id": r[0], "chat_id": r[1], "with_whom": r[2], "status": r[3], "created": _moment(r[4]),
          "reviewed": _moment(r[5]), "starts": _moment(r[6]), "heard": r[7]}
         for r in _rows(db, "select id, chat_id, with_whom, status, created_at, reviewed_at, starts_at, felt_heard "
-                           "from meetings where chat_id in ({who}) and coalesce(status, '') != 'cancelled'", who)
+                           "from meetings where chat_id in ({who}) and coalesce(status, '') != 'cancelled'")
     ]
     goals_by_meeting: Dict[int, List[str]] = defaultdict(list)
-    for meeting_id, status in _rows(db, "select meeting_id, status from goals where chat_id in ({who})", who):
+    for meeting_id, status in _rows(db, "select meeting_id, status from goals where chat_id in ({who})"):
         goals_by_meeting[int(meeting_id)].append(status or "open")
     checkins: List[_Checkin] = []
     for r in _rows(db, "select chat_id, created_at, energy, confidence, regie, id from checkins "
-                       "where chat_id in ({who})", who):
+                       "where chat_id in ({who})"):
         moment = _moment(r[1])
         if moment is not None and inside(moment):
             checkins.append(_Checkin(moment, r[0], (r[2], r[3], r[4]), int(r[5])))
     checkins.sort(key=lambda c: (c.moment, c.id))
     practice = [(r[0], _moment(r[1])) for r in _rows(
-        db, "select chat_id, created_at from practice_attempts where chat_id in ({who}) and finished = 1", who)]
+        db, "select chat_id, created_at from practice_attempts where chat_id in ({who}) and finished = 1")]
     practice = [p for p in practice if inside(p[1])]
     invitations = [(r[0], _moment(r[1])) for r in _rows(
         db, "select chat_id, sent_at from reminders where chat_id in ({who}) and kind = 'checkin' "
-            "and status = 'sent'", who)]
+            "and status = 'sent'")]
     invitations = [i for i in invitations if inside(i[1])]
     last_active = [(r[0], _moment(r[1])) for r in _rows(
-        db, "select chat_id, last_active_at from users where chat_id in ({who})", who)]
+        db, "select chat_id, last_active_at from users where chat_id in ({who})")]
 
     # Active: anything done in the period.
     active = {c.chat_id for c in checkins} | {p[0] for p in practice} | {u for u, when in last_active if inside(when)}
