@@ -1,7 +1,8 @@
 """The coaching check-in, in the style of motivational interviewing: an open
 question first, empathy before anything else when it goes badly, two scaling
-questions with a follow-up (and at most every third time one about regie), goals, what went well, one small next step, and a
-summary built from the answers. After a crisis it opens with how the person
+questions with a follow-up (at most every third time a third one, about
+regie), goals, what went well, one small next step, and a summary built from
+the answers. After a crisis it opens with how the person
 is now and leaves out the scores."""
 
 from __future__ import annotations
