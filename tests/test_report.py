@@ -11,6 +11,9 @@ import sqlite3
 
 import pytest
 
+from actions.content import say
+from actions.flows import engine
+from actions.flows.base import Turn
 from bot import report
 from bot.storage import checkins, meetings, outcomes, practice, privacy, reminders, users
 from bot.storage.outcomes import ReportError
@@ -120,7 +123,10 @@ def test_users_never_asked_or_without_storage_consent_are_never_counted(fresh_db
 
 def test_an_erased_user_disappears_from_the_report(fresh_db, now):
     ids = make_users(fresh_db, now, 10)
-    privacy.erase_user(fresh_db, ids[3])
+    # /wissen, as the user does it.
+    engine.start(fresh_db, ids[3], "erase", now, AMS)
+    engine.handle(fresh_db, ids[3], "erase", Turn(text=say("onboarding", "erase_yes")), now, AMS)
+    assert privacy.export_user(fresh_db, ids[3]) == {}
     result = figures(fresh_db, now)
     assert all(result.figure(key).suppressed for key in MEASURED)
 
