@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import chat_id, get_db, now, send
 from actions.content import say
 from actions.flows.base import Reply
+from actions.flows.figures import export_line
 from bot.config import get_settings
 from bot.storage import privacy
 
@@ -40,6 +41,7 @@ class ActionExportData(Action):
             send(dispatcher, [Reply(say("onboarding", "export_empty"))])
             return []
         lines = [f"- {TABLE_NAMES_NL.get(table, table)}: {len(rows)}" for table, rows in data.items()]
+        lines.append(export_line(data["users"][0].get("report_optin") if data.get("users") else None))
         out_dir = get_settings().data_dir / "exports" / user
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"mijn-gegevens-{now().strftime('%Y%m%d-%H%M%S')}.json"

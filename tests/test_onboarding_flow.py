@@ -28,14 +28,18 @@ def test_start_explains_what_the_bot_does_and_asks_consent_before_storing(fresh_
     assert not users.has_consent(fresh_db, "9")
 
 
-def test_consent_then_work_status_then_the_menu(fresh_db, now):
+def test_consent_then_work_status_then_the_figures_question_then_the_menu(fresh_db, now):
     engine.start(fresh_db, "9", "onboarding", now, AMS)
     replies, running = answer(fresh_db, "onboarding", say("onboarding", "consent_yes"), now)
     assert users.has_consent(fresh_db, "9") and running == "onboarding"
     replies, running = answer(fresh_db, "onboarding", "ik ben zzp'er", now)
-    assert running is None
     assert users.get_user(fresh_db, "9")["work_status"] == "self_employed"
     assert "Poortwachter" in texts(replies)
+    assert running == "onboarding"
+    assert "anonieme cijfers" in engine.ask(fresh_db, "9", running, now, AMS)[0].text
+    replies, running = answer(fresh_db, "onboarding", say("figures", "answer_no"), now)
+    assert running is None
+    assert any(r.buttons for r in replies)  # the menu
 
 
 def test_declining_stores_nothing_and_offers_knowledge_answers(fresh_db, now):
@@ -86,6 +90,7 @@ def test_a_flow_that_needs_consent_starts_onboarding_first_then_continues(fresh_
 
 
 def test_returning_user_gets_the_menu_at_once(fresh_db, consenting_user, now):
+    users.set_report_optin(fresh_db, consenting_user, False, now)
     replies, running = engine.start(fresh_db, consenting_user, "onboarding", now, AMS)
     assert running is None
     assert any(r.buttons for r in replies)

@@ -170,3 +170,14 @@ def m004_practice(db: Database) -> None:
         pk="id",
     )
     _t(db, "practice_attempts").create_index(["chat_id", "created_at"])
+
+
+@migrations()
+def m005_outcome_figures(db: Database) -> None:
+    # Issue 15. A separate, optional consent to be counted in anonymous figures
+    # for the organisation: 'yes' | 'no' | NULL (not asked yet).
+    _t(db, "users").add_column("report_optin", str)
+    _t(db, "users").add_column("report_optin_at", str)
+    # "Hoeveel regie heb je nu over je re-integratie?" (0-10), asked at most
+    # every third check-in; NULL when not asked or skipped.
+    _t(db, "checkins").add_column("regie", int)
