@@ -95,15 +95,18 @@ def test_erase_asks_first_and_then_removes_everything(fresh_db, consenting_user,
     replies, running = engine.start(fresh_db, consenting_user, "erase", now, AMS)
     assert "terugdraaien" in engine.ask(fresh_db, consenting_user, running, now, AMS)[0].text
     replies, running = engine.handle(fresh_db, consenting_user, "erase", Turn(text=say("onboarding", "erase_yes")), now, AMS)
-    assert running is None and replies[0].custom == {"erased": True}
+    assert running is None and replies[0].text == say("onboarding", "erase_done")
     assert users.get_user(fresh_db, consenting_user) is None
+    # A durable marker tells the bridge to purge Rasa's tracker too.
+    assert [row["chat_id"] for row in fresh_db["erasures"].rows] == [consenting_user]
 
 
 def test_erase_never_runs_on_a_shaky_guess_of_yes(fresh_db, consenting_user, now):
     engine.start(fresh_db, consenting_user, "erase", now, AMS)
     replies, running = engine.handle(fresh_db, consenting_user, "erase", Turn(text="qqq", intent="affirm", confidence=0.3),
                                      now, AMS)
-    assert running == "erase" and replies[0].custom != {"erased": True}
+    assert running == "erase" and replies[0].text != say("onboarding", "erase_done")
+    assert not list(fresh_db["erasures"].rows)
     assert users.has_consent(fresh_db, consenting_user)
 
 

@@ -130,9 +130,9 @@ class EraseFlow(Flow):
             # Cards and exports are files outside the database.
             for folder in ("cards", "exports"):
                 shutil.rmtree(get_settings().data_dir / folder / ctx.chat_id, ignore_errors=True)
-            # The tracker store is purged by the bridge when it sees this marker.
+            # erase_user left a durable marker: the bridge purges Rasa's tracker after this turn.
             ctx.step = DONE
-            return [Reply(say("onboarding", "erase_done"), custom={"erased": True})]
+            return [Reply(say("onboarding", "erase_done"))]
         if answer == "no":
             ctx.step = DONE
             return [Reply(say("onboarding", "erase_cancelled"))]
