@@ -319,7 +319,7 @@ class Bridge:
         photo's caption gets the crisis reply (and Rasa hears of it)."""
         chat_id = str(chat_id)
         if await self.crisis_first(chat_id, caption, update_key):
-            await self.handle_text(chat_id, CRISIS_PAYLOAD, update_key)
+            await self.handle_text(chat_id, CRISIS_PAYLOAD, update_key, crisis_text=caption)
             return
         async with self.lock_for(chat_id):
             if conversations.is_processed(self.db, update_key):
