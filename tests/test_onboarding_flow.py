@@ -23,9 +23,20 @@ def test_start_explains_what_the_bot_does_and_asks_consent_before_storing(fresh_
     replies, running = engine.start(fresh_db, "9", "onboarding", now, AMS)
     assert running == "onboarding"
     assert "geen medisch advies" in texts(replies)
-    question = engine.ask(fresh_db, "9", running, now, AMS)
-    assert "end-to-end" in question[0].text and "/wissen" in question[0].text
+    question = texts(engine.ask(fresh_db, "9", running, now, AMS))
+    assert "end-to-end" in question and "/wissen" in question
     assert not users.has_consent(fresh_db, "9")
+
+
+def test_consent_says_what_is_kept_word_for_word_by_whom_how_long_and_that_it_is_health_data(fresh_db, now):
+    _, running = engine.start(fresh_db, "9", "onboarding", now, AMS)
+    question = engine.ask(fresh_db, "9", running, now, AMS)
+    told = texts(question)
+    assert "Nooit je diagnose" not in told  # free-text answers are stored word for word
+    for fact in ("letterlijk", "gezondheidsgegevens", "AVG", "organisatie", "eigen server", "werkgever",
+                 "tot je ze wist", "30 dagen", "zelfmoord"):
+        assert fact in told, fact
+    assert [title for title, _ in question[-1].buttons] == [say("onboarding", "consent_yes"), say("onboarding", "consent_no")]
 
 
 def test_consent_then_work_status_then_the_menu(fresh_db, now):

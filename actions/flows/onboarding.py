@@ -57,7 +57,8 @@ class OnboardingFlow(Flow):
 
     def ask(self, ctx: FlowContext) -> List[Reply]:
         if ctx.step == "consent":
-            return [Reply(say("onboarding", "consent_question"), buttons=[
+            # What is stored, by whom, for how long; then the question (two texts, each short).
+            return [Reply(say("onboarding", "consent_data")), Reply(say("onboarding", "consent_question"), buttons=[
                 (say("onboarding", "consent_yes"), say("onboarding", "consent_yes")),
                 (say("onboarding", "consent_no"), say("onboarding", "consent_no")),
             ])]
