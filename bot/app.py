@@ -41,6 +41,10 @@ KEEP_DAYS = 30
 KEEP_UPDATE_KEYS = dt.timedelta(hours=24)
 
 
+OWNER_TAKEN = ("Regiecoach draait al op deze database (bijvoorbeeld `make run` in een ander venster). "
+               "Stop die eerst; twee bots op één database nemen elkaars berichten.")
+
+
 def claim_owner(settings: Settings) -> Optional[IO[str]]:
     """One process owns the bridge and the scheduler of a database: an fcntl
     lock on a file next to it, freed by the kernel when the process dies.
@@ -134,14 +138,13 @@ async def run_local(settings: Settings, services: Services, chat_id: str = "loca
     return 1 if stop_reason_dead or _report_dead(services) else 0
 
 
-def run_telegram(settings: Settings, services: Services) -> None:
+def run_telegram(settings: Settings, services: Services, owner: Optional[IO[str]] = None) -> None:
     from bot.telegram_app import TelegramChannel, build_application, register_commands, start_intake
 
     assert settings.telegram_token
-    owner = claim_owner(settings)
+    owner = owner or claim_owner(settings)
     if owner is None:
-        raise SystemExit("Regiecoach draait al op deze database (bijvoorbeeld `make run` in een ander venster). "
-                         "Stop die eerst; twee bots op één database nemen elkaars berichten.")
+        raise SystemExit(OWNER_TAKEN)
     state: dict = {}
 
     async def post_init(application: Application) -> None:

@@ -152,6 +152,8 @@ class TelegramChannel:
                 [[InlineKeyboardButton(title[:64], callback_data=button_id)]
                  for (title, _), button_id in zip(message.buttons, button_ids)]
             )
+        if not str(chat_id).lstrip("-").isdigit():  # e.g. the local chat's "local": never a Telegram chat
+            raise PermanentSendError("not a Telegram chat id")
         for attempt in range(self.max_attempts):
             try:
                 await self._send(int(chat_id), message, markup)
