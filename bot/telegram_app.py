@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Sequence, Union
+from typing import Any, Awaitable, Callable, Coroutine, Dict, Optional, Sequence, Set, Union
 
 import sqlite_utils
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -120,11 +120,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(1_000_000)
         self._limit = asyncio.Semaphore(max_concurrent_updates)
         self._locks: Dict[int, asyncio.Lock] = {}
-        self.first: Optional[Callable[[object], Awaitable[None]]] = None
+        self.first: Optional[Callable[[object], Coroutine[Any, Any, None]]] = None
+        self._first_tasks: Set[asyncio.Task[None]] = set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if self.first is not None:
-            await self.first(update)
+            # Its own task: nothing is awaited before the chat's lock, so updates keep their order.
+            task = asyncio.create_task(self.first(update))
+            self._first_tasks.add(task)
+            task.add_done_callback(self._first_tasks.discard)
         chat_id = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else 0
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         async with lock:
