@@ -238,7 +238,8 @@ def test_crisis_after_2000_characters_reaches_rasa_so_yes_answers_the_crisis_que
     chat = Conversation(stack, "e2e-crisis-long")
     reply = chat.say("Het gaat al lang niet goed op mijn werk. " * 60 + "Ik wil niet meer leven.")
     assert reply.count("0800-0113") == 1 and "112" in reply
-    assert "Dank je dat je het eerlijk zegt" in chat.say("ja")
+    answer = chat.say("ja")  # the answer to "denk je aan zelfmoord?", not a cheerful "Fijn"
+    assert "Dank je" in answer and "113" in answer
 
 
 def test_rasa_keeps_the_update_key_so_a_turn_can_be_read_back_from_its_tracker(stack):

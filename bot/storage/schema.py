@@ -173,7 +173,7 @@ def m004_practice(db: Database) -> None:
 
 
 @migrations()
-def m005_delivery(db: Database) -> None:
+def m006_delivery(db: Database) -> None:
     # Incoming messages, written before Telegram is told we have them (the
     # polling offset or the webhook's 200), deleted when the reply is stored.
     _t(db, "inbox").create(
