@@ -501,3 +501,29 @@ def test_handled_update_keys_are_kept_about_a_day(fresh_db, tmp_path):
     bot_app.housekeeping(fresh_db, settings, now)
     assert not conversations.is_processed(fresh_db, "tg:1:1")
     assert conversations.is_processed(fresh_db, "tg:1:2")
+
+
+def test_the_crisis_fast_path_keeps_the_order_of_a_chats_messages(fresh_db):
+    class SlowCrisisSend(FakeTelegramRequest):
+        async def do_request(self, url, method, request_data=None, *args, **kwargs):
+            if url.endswith("sendMessage") and request_data and request_data.parameters.get("text") == CRISIS:
+                await asyncio.sleep(0.5)
+            return await super().do_request(url, method, request_data, *args, **kwargs)
+
+    rasa = ScriptedRasa([{"text": "Oké."}])
+
+    async def scenario():
+        request = SlowCrisisSend()
+        app = build_application("12345:test-token", request=request)
+        await app.initialize()
+        app.bot_data["bridge"] = Bridge(fresh_db, rasa, TelegramChannel(app), min_interval=0)
+        await app.start()
+        await app.update_queue.put(Update.de_json(text_update(1, "ik wil niet meer leven"), app.bot))
+        await app.update_queue.put(Update.de_json(text_update(2, "hoi"), app.bot))
+        while len(rasa.messages) < 2:
+            await asyncio.sleep(0.05)
+        await app.stop()
+        await app.shutdown()
+
+    run(scenario())
+    assert rasa.messages == [("4242", "ik wil niet meer leven"), ("4242", "hoi")]
