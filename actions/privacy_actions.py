@@ -27,6 +27,9 @@ TABLE_NAMES_NL = {
     "reminders": "herinneringen",
     "checkins": "check-ins",
     "practice_attempts": "oefeningen",
+    "inbox": "berichten die ik nog moet beantwoorden",
+    "outbox": "mijn antwoorden aan jou",
+    "chat_messages": "berichten in het gesprek",
 }
 
 
@@ -36,8 +39,9 @@ class ActionExportData(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         user = chat_id(tracker)
-        data = privacy.export_user(get_db(), user)
-        if not data or list(data) == ["users"] and data["users"][0].get("consent") != "yes":
+        data = privacy.export_user(get_db(), user, tracker_db=get_settings().tracker_db)
+        only_settings = list(data) == ["users"] and data["users"][0].get("consent") != "yes"
+        if not data or only_settings:
             send(dispatcher, [Reply(say("onboarding", "export_empty"))])
             return []
         lines = [f"- {TABLE_NAMES_NL.get(table, table)}: {len(rows)}" for table, rows in data.items()]

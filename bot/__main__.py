@@ -76,11 +76,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                 pass
         return status
     _logging()
-    from bot.app import run_telegram
+    from bot.app import OWNER_TAKEN, claim_owner, run_telegram
 
+    owner = claim_owner(settings)  # before starting anything: a second bot on this database refuses at once
+    if owner is None:
+        raise SystemExit(OWNER_TAKEN)
     with services_running(settings, config) as services:
         print("Regiecoach draait op Telegram. Stoppen met Ctrl-C.", flush=True)
-        run_telegram(settings, services)
+        run_telegram(settings, services, owner=owner)
     return 0
 
 

@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 POSITIVE = [
     "ik wil dood",
     "Ik wil dood.",
+    "Eigenlijk wil ik dood.",
+    "Soms wil ik er niet meer zijn",
     "k wil dood",
     "ik wil er niet meer zijn",
     "Ik wil er eigenlijk niet meer zijn",

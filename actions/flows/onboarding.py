@@ -65,7 +65,8 @@ class OnboardingFlow(Flow):
         if ctx.step == figures.STEP:
             return [figures.question()]
         if ctx.step == "consent":
-            return [Reply(say("onboarding", "consent_question"), buttons=[
+            # What is stored, by whom, for how long; then the question (two texts, each short).
+            return [Reply(say("onboarding", "consent_data")), Reply(say("onboarding", "consent_question"), buttons=[
                 (say("onboarding", "consent_yes"), say("onboarding", "consent_yes")),
                 (say("onboarding", "consent_no"), say("onboarding", "consent_no")),
             ])]
@@ -144,9 +145,9 @@ class EraseFlow(Flow):
             # Cards and exports are files outside the database.
             for folder in ("cards", "exports"):
                 shutil.rmtree(get_settings().data_dir / folder / ctx.chat_id, ignore_errors=True)
-            # The tracker store is purged by the bridge when it sees this marker.
+            # erase_user left a durable marker: the bridge purges Rasa's tracker after this turn.
             ctx.step = DONE
-            return [Reply(say("onboarding", "erase_done"), custom={"erased": True})]
+            return [Reply(say("onboarding", "erase_done"))]
         if answer == "no":
             ctx.step = DONE
             return [Reply(say("onboarding", "erase_cancelled"))]

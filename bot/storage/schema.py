@@ -181,3 +181,20 @@ def m005_outcome_figures(db: Database) -> None:
     # "Hoeveel regie heb je nu over je re-integratie?" (0-10), asked at most
     # every third check-in; NULL when not asked or skipped.
     _t(db, "checkins").add_column("regie", int)
+
+
+@migrations()
+def m006_delivery(db: Database) -> None:
+    # Incoming messages, written before Telegram is told we have them (the
+    # polling offset or the webhook's 200), deleted when the reply is stored.
+    _t(db, "inbox").create(
+        {"update_key": str, "chat_id": str, "text": str, "kind": str, "received_at": str, "asked_at": str},
+        pk="update_key",
+    )
+    _t(db, "inbox").create_index(["chat_id", "received_at"])
+    # An erasure whose Rasa tracker events still have to go: written in the
+    # same transaction as the erase, applied by the bridge (holds no text).
+    _t(db, "erasures").create({"chat_id": str, "erased_at": str}, pk="chat_id")
+    # When a pending outbox row may be tried again (a failed send backs off).
+    _t(db, "outbox").add_column("attempts", int, not_null_default=0)
+    _t(db, "outbox").add_column("retry_at", str)
