@@ -14,12 +14,11 @@ from rasa_sdk.types import DomainDict
 from sqlite_utils import Database
 
 from actions import card
-from actions.common import chat_id, get_db, send, tz
+from actions.common import chat_id, get_db, now, send, tz
 from actions.content import say
 from actions.dutch_dates import format_dutch
 from actions.flows.base import Reply
-from actions.progress_chart import render_checkin_chart
-from bot.config import get_settings
+from actions.progress_chart import chart_replies
 from bot.storage import checkins, meetings, parse_iso, users
 
 
@@ -68,10 +67,7 @@ def progress_extras(db: Database, chat_id_: str) -> List[Reply]:
     latest = found[-1]
     text = say("card", "progress_checkins", count=len(found), energy=_score(latest.get("energy")),
                confidence=_score(latest.get("confidence")))
-    chart = render_checkin_chart(found, get_settings().data_dir / "cards" / chat_id_, tz())
-    if chart is None:
-        return [Reply(text)]
-    return [Reply(text, custom={"document": {"path": str(chart), "filename": "voortgang.png"}})]
+    return [Reply(text), *chart_replies(db, chat_id_, card.card_dir(chat_id_), tz(), now())]
 
 
 def _score(value: object) -> str:

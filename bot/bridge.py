@@ -41,15 +41,17 @@ class OutMessage:
     text: str = ""
     buttons: List[Tuple[str, str]] = field(default_factory=list)  # (title, payload)
     document: Optional[Dict[str, Any]] = None
+    photo: Optional[Dict[str, Any]] = None  # {"path": ...}; the text goes along as its caption
     erased: bool = False
 
     def to_json(self) -> Dict[str, Any]:
-        return {"text": self.text, "buttons": self.buttons, "document": self.document, "erased": self.erased}
+        return {"text": self.text, "buttons": self.buttons, "document": self.document, "photo": self.photo,
+                "erased": self.erased}
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> OutMessage:
         return cls(text=data.get("text") or "", buttons=[tuple(b) for b in data.get("buttons") or []],  # type: ignore[misc]
-                   document=data.get("document"), erased=bool(data.get("erased")))
+                   document=data.get("document"), photo=data.get("photo"), erased=bool(data.get("erased")))
 
 
 class Channel(Protocol):
@@ -117,19 +119,19 @@ def merge_rasa_messages(messages: List[Dict[str, Any]]) -> List[OutMessage]:
         buttons = [(b.get("title", ""), b.get("payload", "")) for b in message.get("buttons") or []]
         if custom.get("erased"):
             merged.append(OutMessage(erased=True))
-        document = custom.get("document")
-        if current is None or current.buttons or document:
+        document, photo = custom.get("document"), custom.get("photo")
+        if current is None or current.buttons or document or photo:
             current = OutMessage()
             merged.append(current)
         if text:
             current.text = f"{current.text}\n\n{text}" if current.text else text
         current.buttons = buttons
-        if document:
-            current.document = document
+        if document or photo:
+            current.document, current.photo = document, photo
             current = None
     result: List[OutMessage] = []
     for out in merged:
-        if not (out.text or out.buttons or out.document or out.erased):
+        if not (out.text or out.buttons or out.document or out.photo or out.erased):
             continue
         result.extend(split_long(out))
     return result
@@ -150,7 +152,7 @@ def split_long(message: OutMessage, limit: int = TELEGRAM_LIMIT) -> List[OutMess
         text = text[cut:].lstrip()
     parts.append(text)
     out = [OutMessage(text=part) for part in parts]
-    out[-1].buttons, out[-1].document = message.buttons, message.document
+    out[-1].buttons, out[-1].document, out[-1].photo = message.buttons, message.document, message.photo
     return out
 
 

@@ -81,16 +81,17 @@ class TelegramChannel:
 
     async def _send(self, chat_id: int, message: OutMessage, markup: Optional[InlineKeyboardMarkup]) -> None:
         bot = self.application.bot
+        caption = message.text[:1024] or None
+        if message.photo:
+            with Path(message.photo["path"]).open("rb") as handle:
+                await bot.send_photo(chat_id, photo=handle, caption=caption, reply_markup=markup)
+            return
         if message.document:
             path = Path(message.document["path"])
             filename = message.document.get("filename") or path.name
-            caption = message.text[:1024] or None
             with path.open("rb") as handle:
-                if filename.endswith(".png"):  # the /voortgang chart shows as a picture
-                    await bot.send_photo(chat_id, photo=handle, caption=caption, reply_markup=markup)
-                else:
-                    await bot.send_document(chat_id, document=handle, filename=filename, caption=caption,
-                                            reply_markup=markup)
+                await bot.send_document(chat_id, document=handle, filename=filename, caption=caption,
+                                        reply_markup=markup)
             if message.document.get("delete_after_send"):
                 path.unlink(missing_ok=True)
             return
