@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlite_utils import Database
 
-from actions import card
+from actions import card, scherpe_foto
 from actions.common import chat_id, get_db, now, send, tz
 from actions.content import say
 from actions.dutch_dates import format_dutch
@@ -150,17 +150,40 @@ class ActionListGoals(Action):
 # --- /kaart ------------------------------------------------------------------------------------
 
 
+SHARP_PHOTO = "scherpe_foto"
+
+
+def sharp_photo_replies(db: Database, chat_id_: str, meeting_id: int) -> List[Reply]:
+    """The scherpe foto for one meeting, with a button to put it in the user's own words."""
+    meeting = meetings.get_meeting(db, chat_id_, meeting_id)
+    photo = scherpe_foto.build(db, chat_id_, meeting_id, tz(), card.clean_text) if meeting else None
+    if meeting is None or photo is None:
+        return [Reply(say("scherpe_foto", "no_meeting"))]
+    who = card.who_label(meeting.get("with_whom"))
+    intro = say("scherpe_foto", "offer_own" if photo.own_text else "offer", who=who)
+    edit = (say("scherpe_foto", "button_edit"), _payload("prepare_meeting", meeting_id=meeting_id,
+                                                         card_version=SHARP_PHOTO))
+    return [Reply(intro + "\n\n" + photo.text()), Reply(say("scherpe_foto", "check"), buttons=[edit])]
+
+
 class ActionShowCard(Action):
     def name(self) -> str:
         return "action_show_card"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         db, cid = get_db(), chat_id(tracker)
+        given = _entities(tracker)
+        version = str(given.get("card_version") or "").lower()
+        if version == SHARP_PHOTO and users.has_consent(db, cid):
+            chosen = meetings.get_meeting(db, cid, given.get("meeting_id")) or meetings.next_meeting(db, cid, now())
+            if chosen is not None:
+                send(dispatcher, sharp_photo_replies(db, cid, chosen["id"]))
+                return []
         meeting = meetings.latest_prepared_meeting(db, cid) if users.has_consent(db, cid) else None
         if meeting is None:
             send(dispatcher, [Reply(say("card", "no_card"))])
             return []
-        manager = str(_entities(tracker).get("card_version") or "").lower() in ("manager", "leidinggevende")
+        manager = version in ("manager", "leidinggevende")
         replies = [Reply(say("card", "card_manager" if manager else "card_again"))]
         replies += card.card_replies(db, cid, meeting["id"], for_manager=manager, tz=tz())
         if not manager:

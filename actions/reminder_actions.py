@@ -19,11 +19,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlite_utils import Database
 
+from actions.calendar_ics import ics_replies
+from actions.card import who_label
 from actions.common import chat_id, entities, get_db, now, send, tz
 from actions.content import say
 from actions.flows.base import Button, Reply
 from actions.flows.timeline import BY_KEY, format_day
-from bot.storage import parse_iso, users
+from bot.storage import meetings, parse_iso, users
 from bot.storage import reminders as store
 
 try:
@@ -102,6 +104,9 @@ def render_reminder(db: Database, chat: str, reminder_id: int, moment: dt.dateti
                 body = say("reminders", "meeting_soon", when=when_text(starts, zone), who=who)
             buttons = [(say("reminders", "button_card"), "/show_card"),
                        (say("reminders", "button_goals"), "/list_goals")]
+            if days_ahead == 1 and meeting.get("id"):  # the evening before: time to check the scherpe foto
+                payload = '/show_card{"card_version":"scherpe_foto","meeting_id":"%d"}' % int(meeting["id"])
+                buttons.insert(0, (say("scherpe_foto", "button_show"), payload))
     elif kind in store.CHECKIN_KINDS:
         body = say("reminders", kind)
         buttons = snooze_buttons(int(row["id"]))
@@ -158,10 +163,24 @@ def list_replies(db: Database, chat: str, moment: dt.datetime, zone: dt.tzinfo) 
     return [Reply("\n".join(lines)), Reply(say("reminders", "list_choose"), buttons=buttons)]
 
 
+def cancel_meeting(db: Database, chat: str, meeting_id: object, moment: dt.datetime, zone: dt.tzinfo) -> list[Reply]:
+    """The meeting does not take place: no more reminders, and a file that takes it out of the calendar."""
+    meeting = meetings.get_meeting(db, chat, meeting_id)
+    if meeting is None or meeting.get("status") == "cancelled":
+        return [Reply(say("calendar", "cancel_failed"))]
+    meetings.cancel_meeting(db, chat, meeting["id"])
+    store.cancel_meeting_reminders(db, meeting["id"])
+    replies = [Reply(say("calendar", "cancelled", who=who_label(meeting.get("with_whom"))))]
+    return replies + ics_replies(db, chat, meeting["id"], zone, moment)
+
+
 def apply_action(
-    db: Database, chat: str, action: str, reminder_id: str | None, moment: dt.datetime, zone: dt.tzinfo
+    db: Database, chat: str, action: str, reminder_id: str | None, moment: dt.datetime, zone: dt.tzinfo,
+    meeting_id: object = None,
 ) -> list[Reply]:
     """Carry out one reminder_action and confirm it in words."""
+    if action == "cancel_meeting":
+        return cancel_meeting(db, chat, meeting_id, moment, zone)
     if action in SNOOZE_ACTIONS and reminder_id:
         row = store.snooze(db, chat, int(reminder_id), SNOOZE_ACTIONS[action], moment, zone)
         if row is None:
@@ -230,7 +249,7 @@ class ActionManageReminders(Action):
             text = (tracker.latest_message or {}).get("text") or ""
             if not action:
                 action = "list" if text.strip().startswith("/") else action_from_text(text)
-            replies = apply_action(db, chat, str(action), reminder_id, moment, zone)
+            replies = apply_action(db, chat, str(action), reminder_id, moment, zone, given.get("meeting_id"))
         send(dispatcher, replies)
         # Entities are per message: clear the slots so an old id is never reused.
         return [SlotSet("reminder_id", None), SlotSet("reminder_action", None)]
