@@ -19,21 +19,21 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, Timezo
 from sqlite_utils import Database
 
 from actions.card import card_dir, who_label
+from actions.common import intent_payload
 from actions.content import say
 from actions.flows.base import Reply
-from bot.config import get_settings
+from bot.config import BOT_USERNAME_FILE, get_settings
 from bot.storage import meetings, parse_iso
 
 ALARM_AT = dt.time(19, 0)  # the evening before, like the meeting_before reminder
 DURATION = dt.timedelta(hours=1)  # we never ask how long a meeting takes; an hour is a fair default
 TZID = "Europe/Amsterdam"
-USERNAME_FILE = "telegram_bot_username"  # written by the Telegram process at start
 USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 
 
 def bot_username(data_dir: Optional[Path] = None) -> Optional[str]:
     """The bot's Telegram username, when the Telegram process has told us."""
-    path = (data_dir or get_settings().data_dir) / USERNAME_FILE
+    path = (data_dir or get_settings().data_dir) / BOT_USERNAME_FILE
     try:
         name = path.read_text(encoding="utf-8").strip()
     except OSError:
@@ -134,8 +134,8 @@ def ics_replies(db: Database, chat_id: str, meeting_id: int, tz: Any, now: dt.da
     key = "moved_file" if int(meeting.get("ics_sequence") or 0) > 0 else "offer"
     buttons = [
         (say("calendar", "button_move"),
-         '/prepare_meeting{"meeting_id":"%d","reminder_action":"move_meeting"}' % int(meeting_id)),
+         intent_payload("prepare_meeting", meeting_id=meeting_id, reminder_action="move_meeting")),
         (say("calendar", "button_cancel"),
-         '/manage_reminders{"meeting_id":"%d","reminder_action":"cancel_meeting"}' % int(meeting_id)),
+         intent_payload("manage_reminders", meeting_id=meeting_id, reminder_action="cancel_meeting")),
     ]
     return [Reply(say("calendar", key), buttons=buttons, custom=document)]

@@ -4,14 +4,16 @@ time zone, and conversion between Rasa and flow objects."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlite_utils import Database
 
-from actions.flows.base import Reply, Turn
+from actions.content import say
+from actions.flows.base import Button, Reply, Turn
 from bot.config import get_settings
 from bot.storage import open_db
 
@@ -79,3 +81,18 @@ def send(dispatcher: CollectingDispatcher, replies: List[Reply]) -> None:
             kwargs["json_message"] = reply.custom
         if kwargs:
             dispatcher.utter_message(**kwargs)
+
+
+def page_buttons(page: int, pages: int, payload: Callable[[int], str]) -> List[Button]:
+    """"Vorige" and "Volgende" for a long list shown in parts; `payload(n)` asks for part n."""
+    buttons: List[Button] = []
+    if page > 1:
+        buttons.append((say("pages", "previous"), payload(page - 1)))
+    if page < pages:
+        buttons.append((say("pages", "next"), payload(page + 1)))
+    return buttons
+
+
+def intent_payload(intent: str, **entities: Any) -> str:
+    """A button payload that sends an intent with entities: /list_goals{"goal_id":"7"}."""
+    return f"/{intent}" + json.dumps({k: str(v) for k, v in entities.items()}, separators=(",", ":"))

@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from actions.calendar_ics import ics_replies
 from actions.card import who_label
-from actions.common import chat_id, entities, get_db, now, send, tz
+from actions.common import chat_id, entities, get_db, intent_payload, now, page_buttons, send, tz
 from actions.content import say
 from actions.flows.base import Button, Reply
 from actions.flows.timeline import BY_KEY, format_day
@@ -105,7 +105,7 @@ def render_reminder(db: Database, chat: str, reminder_id: int, moment: dt.dateti
             buttons = [(say("reminders", "button_card"), "/show_card"),
                        (say("reminders", "button_goals"), "/list_goals")]
             if days_ahead == 1 and meeting.get("id"):  # the evening before: time to check the scherpe foto
-                payload = '/show_card{"card_version":"scherpe_foto","meeting_id":"%d"}' % int(meeting["id"])
+                payload = intent_payload("show_card", card_version="scherpe_foto", meeting_id=meeting["id"])
                 buttons.insert(0, (say("scherpe_foto", "button_show"), payload))
     elif kind in store.CHECKIN_KINDS:
         body = say("reminders", kind)
@@ -123,16 +123,19 @@ def render_reminder(db: Database, chat: str, reminder_id: int, moment: dt.dateti
     return [Reply(f"{opening}\n\n{body}", buttons=buttons)]
 
 
-def list_replies(db: Database, chat: str, moment: dt.datetime, zone: dt.tzinfo) -> list[Reply]:
-    """What is planned, with a button to cancel each, and the check-in settings."""
+def list_replies(db: Database, chat: str, moment: dt.datetime, zone: dt.tzinfo, page: int = 1) -> list[Reply]:
+    """What is planned, MAX_LISTED at a time with buttons to page, a button to
+    cancel each, and the check-in settings."""
     rows = store.list_upcoming(db, chat, moment)
     user = users.get_user(db, chat) or {}
     paused = int(user.get("reminders_paused") or 0)
     lines: list[str] = []
     buttons: list[Button] = []
+    pages = max(1, -(-len(rows) // MAX_LISTED))
+    page = min(max(1, page), pages)
     if rows:
         lines.append(say("reminders", "list_intro"))
-        for row in rows[:MAX_LISTED]:
+        for row in rows[(page - 1) * MAX_LISTED:page * MAX_LISTED]:
             due = parse_iso(row["due_at"])
             assert due is not None
             label = say("reminders", f"label_{row['kind']}")
@@ -142,8 +145,9 @@ def list_replies(db: Database, chat: str, moment: dt.datetime, zone: dt.tzinfo) 
             short_day = f"{due.astimezone(zone).day}-{due.astimezone(zone).month}"
             buttons.append((say("reminders", "button_cancel", label=say("reminders", f"label_{row['kind']}"),
                                 day=short_day), action_payload("cancel", row["id"])))
-        if len(rows) > MAX_LISTED:
-            lines.append(say("reminders", "list_more", count=len(rows) - MAX_LISTED))
+        if pages > 1:
+            lines.append(say("pages", "page", page=page, pages=pages))
+            buttons.extend(page_buttons(page, pages, lambda n: action_payload(f"page_{n}")))
     else:
         lines.append(say("reminders", "list_empty"))
     if paused >= store.STOPPED_ALL:
@@ -205,6 +209,9 @@ def apply_action(
         due = parse_iso(row["due_at"])
         assert due is not None
         return [Reply(say("reminders", "resumed_next", when=when_text(due, zone)))]
+    paging = re.fullmatch(r"page_(\d{1,3})", action)
+    if paging:
+        return list_replies(db, chat, moment, zone, page=int(paging.group(1)))
     match = re.fullmatch(r"interval_([456])", action)
     if match:
         weeks = int(match.group(1))

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any, Awaitable, Dict, Optional, Sequence
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, RetryAfter
 from telegram.ext import (
     AIORateLimiter,
@@ -28,7 +28,9 @@ from telegram.ext import (
 
 from actions.content import say
 from bot.bridge import Bridge, ChatBlocked, OutMessage
-from bot.commands import COMMANDS, payload_for_command
+from bot.commands import payload_for_command
+from bot.config import get_settings
+from bot.telegram_manners import introduce, typing_while_slow
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +112,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if text.startswith("/"):
         payload = payload_for_command(text)
         text = payload if payload else "/help"
-    await _bridge(context).handle_text(str(update.effective_chat.id), text, f"tg:{update.update_id}")
+    async with typing_while_slow(context.bot, update.effective_chat.id):
+        await _bridge(context).handle_text(str(update.effective_chat.id), text, f"tg:{update.update_id}")
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,7 +132,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.edit_message_reply_markup(reply_markup=None)
     except Exception:  # the message may be too old to edit; the press still counts
         log.info("could not remove a keyboard")
-    await bridge.handle_text(chat_id, button["payload"], f"tg:{update.update_id}")
+    async with typing_while_slow(context.bot, update.effective_chat.id):
+        await bridge.handle_text(chat_id, button["payload"], f"tg:{update.update_id}")
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -165,4 +169,5 @@ def build_application(token: str, base_url: Optional[str] = None, base_file_url:
 
 
 async def register_commands(application: Application) -> None:
-    await application.bot.set_my_commands([BotCommand(name, description) for name, (_, description) in COMMANDS.items()])
+    """The command menu, the Dutch description and the username for t.me links (bot/telegram_manners.py)."""
+    await introduce(application, get_settings().data_dir)
