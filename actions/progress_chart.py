@@ -17,6 +17,7 @@ matplotlib.use("Agg")  # no screen on a server
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from babel.dates import format_date  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 from sqlite_utils import Database  # noqa: E402
 
@@ -117,13 +118,27 @@ def _as_datetime(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 
 
+def chart_series(rows: Sequence[Dict[str, Any]], tz: dt.tzinfo) -> Dict[str, List[Tuple[dt.date, int]]]:
+    """The points per score that has any (regie only once the user gives it)."""
+    series = {column: _points(rows, column, tz) for column, *_ in SERIES}
+    return {column: points for column, points in series.items() if points}
+
+
 def render_chart(rows: Sequence[Dict[str, Any]], marks: Sequence[MeetingMark], out_path: Path,
                  tz: dt.tzinfo) -> Optional[Chart]:
     """Draw the chart to `out_path` (PNG). None when no check-in has a score."""
-    series = {column: _points(rows, column, tz) for column, *_ in SERIES}
-    series = {column: points for column, points in series.items() if points}
+    series = chart_series(rows, tz)
     if not series:
         return None
+    fig = draw_chart(series, marks)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out_path, dpi=DPI)
+    plt.close(fig)
+    return Chart(path=out_path, series=series, meetings=list(marks), caption=caption_text(series, marks))
+
+
+def draw_chart(series: Dict[str, List[Tuple[dt.date, int]]], marks: Sequence[MeetingMark]) -> Figure:
+    """The figure itself (the caller saves and closes it)."""
     days = sorted({day for points in series.values() for day, _ in points} | {m.day for m in marks})
     plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 17})
     fig, ax = plt.subplots(figsize=(SIZE_PX / DPI, SIZE_PX / DPI), dpi=DPI)
@@ -156,19 +171,16 @@ def render_chart(rows: Sequence[Dict[str, Any]], marks: Sequence[MeetingMark], o
     if len(days) == 1:
         fig.text(0.5, 0.02, say("progress", "grows"), ha="center", fontsize=17, style="italic")
     fig.tight_layout(rect=(0, 0.04 if len(days) == 1 else 0, 1, 1))
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_path, dpi=DPI)
-    plt.close(fig)
-    return Chart(path=out_path, series=series, meetings=list(marks), caption=caption_text(series, marks))
+    return fig
 
 
 def progress_chart(db: Database, chat_id: str, out_dir: Path, tz: dt.tzinfo, now: dt.datetime) -> Optional[Chart]:
     """The user's chart from what is stored: check-ins and meetings held so far."""
     rows = checkins.list_checkins(db, chat_id)
-    scored = _points(rows, "energy", tz) + _points(rows, "confidence", tz) + _points(rows, "regie", tz)
-    if not scored:
+    series = chart_series(rows, tz)
+    if not series:
         return None
-    since = min(day for day, _ in scored) - MEETINGS_BEFORE
+    since = min(day for points in series.values() for day, _ in points) - MEETINGS_BEFORE
     return render_chart(rows, meeting_marks(db, chat_id, tz, since, now), out_dir / "voortgang.png", tz)
 
 
