@@ -69,16 +69,26 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
     return turn
 
 
+ATTACHMENTS = ("photo", "document")
+
+
 def send(dispatcher: CollectingDispatcher, replies: List[Reply]) -> None:
     for reply in replies:
         buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
         kwargs: Dict[str, Any] = {}
-        if reply.text:
-            kwargs["text"] = reply.text
+        text, custom = reply.text, reply.custom
+        attachment = next((kind for kind in ATTACHMENTS if custom and custom.get(kind)), None)
+        if custom and attachment and text and not buttons:
+            # Rasa's channel sends text and custom payload as two messages; inside the
+            # payload the text stays with its picture or file, as the caption.
+            custom = {**custom, attachment: {**custom[attachment], "caption": text}}
+            text = ""
+        if text:
+            kwargs["text"] = text
         if buttons:
             kwargs["buttons"] = buttons
-        if reply.custom:
-            kwargs["json_message"] = reply.custom
+        if custom:
+            kwargs["json_message"] = custom
         if kwargs:
             dispatcher.utter_message(**kwargs)
 

@@ -123,6 +123,7 @@ def merge_rasa_messages(messages: List[Dict[str, Any]]) -> List[OutMessage]:
         if current is None or current.buttons or document or photo:
             current = OutMessage()
             merged.append(current)
+        text = text or ((document or photo or {}).get("caption") or "").strip()
         if text:
             current.text = f"{current.text}\n\n{text}" if current.text else text
         current.buttons = buttons

@@ -24,6 +24,32 @@ def test_a_photo_is_its_own_message_with_its_text_as_caption():
     ]
 
 
+def test_the_caption_inside_the_payload_goes_with_the_photo():
+    # What Rasa's channel really sends: the text and the custom payload as separate messages,
+    # so actions.common.send puts the caption inside the payload.
+    merged = merge_rasa_messages([
+        {"text": "Je deed 3 check-ins."},
+        {"custom": {"photo": {"path": "/tmp/voortgang.png", "caption": "Grafiek van je check-ins."}}},
+    ])
+    assert [(m.text, bool(m.photo)) for m in merged] == [("Je deed 3 check-ins.", False),
+                                                          ("Grafiek van je check-ins.", True)]
+
+
+def test_actions_put_the_caption_inside_the_payload():
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.common import send
+    from actions.flows.base import Reply
+
+    dispatcher = CollectingDispatcher()
+    send(dispatcher, [Reply("Grafiek", custom={"photo": {"path": "/tmp/v.png"}}),
+                      Reply("Open dit bestand.", buttons=[("Verzetten", "/x")], custom={"document": {"path": "/tmp/g.ics"}})])
+    assert dispatcher.messages[0]["custom"] == {"photo": {"path": "/tmp/v.png", "caption": "Grafiek"}}
+    assert not dispatcher.messages[0].get("text")
+    # With buttons the text stays a message of its own (that is where the keyboard goes).
+    assert dispatcher.messages[1]["text"] == "Open dit bestand." and "caption" not in dispatcher.messages[1]["custom"]["document"]
+
+
 def test_a_photo_survives_the_outbox():
     message = OutMessage(text="Grafiek", photo={"path": "/tmp/voortgang.png"})
     assert OutMessage.from_json(message.to_json()) == message

@@ -129,7 +129,8 @@ def test_after_three_check_ins_voortgang_sends_a_chart_photo(fresh_db, consentin
     meeting_actions.ActionShowProgress().run(dispatcher, tracker, {})
     photos = [m for m in dispatcher.messages if (m.get("custom") or {}).get("photo")]
     assert len(photos) == 1
-    assert photos[0]["text"].startswith("Grafiek van je check-ins, 27 september tot 22 november.")
-    assert "Energie: 3, 5, 6." in photos[0]["text"]
+    caption = photos[0]["custom"]["photo"]["caption"]  # travels with the picture through Rasa
+    assert caption.startswith("Grafiek van je check-ins, 27 september tot 22 november.")
+    assert "Energie: 3, 5, 6." in caption
     path = photos[0]["custom"]["photo"]["path"]
     assert open(path, "rb").read(8) == PNG and Image.open(path).size == (1080, 1080)

@@ -79,7 +79,8 @@ def test_a_photo_goes_out_as_send_photo_with_its_caption(fresh_db, tmp_path):
     chart = tmp_path / "voortgang.png"
     Image.new("RGB", (10, 10), "white").save(chart)
     rasa = ScriptedRasa([{"text": "Je deed 3 check-ins."},
-                         {"text": "Grafiek van je check-ins. Energie: 3, 5, 6.", "custom": {"photo": {"path": str(chart)}}}])
+                         {"custom": {"photo": {"path": str(chart),
+                                               "caption": "Grafiek van je check-ins. Energie: 3, 5, 6."}}}])
 
     async def scenario():
         app, request = await make_app(fresh_db, rasa)
