@@ -10,6 +10,7 @@ version leaves out exactly what the PDF leaves out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, List, Tuple
 
@@ -26,6 +27,9 @@ LINE = 1.38  # line height as a share of the font size
 BACKGROUND, INK, ACCENT, MUTED = "#FFFFFF", "#1A1A1A", "#0072B2", "#555555"  # Okabe-Ito blue
 
 
+_MEASURE = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+
+
 @dataclass
 class Row:
     """One line of text on a screen, already wrapped."""
@@ -40,13 +44,14 @@ class Row:
         return self.gap_before + int(self.font.size * LINE)
 
 
+@cache
 def _font(size: int, bold: bool = False) -> Any:
     return ImageFont.truetype(str(FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size)
 
 
 def wrap(text: str, font: Any, width: int) -> List[str]:
     """Greedy word wrap by measured width; a word longer than a line is cut."""
-    measure = ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength
+    measure = _MEASURE.textlength
     lines: List[str] = []
     current = ""
     for word in text.split():
@@ -120,7 +125,7 @@ def _draw(rows: List[Row], page: Tuple[int, int], path: Path) -> Path:
     if page[1] > 1:
         label = say("phone_card", "page", page=page[0], pages=page[1])
         draw.text((MARGIN, image.height - MARGIN - SMALL_SIZE), label, font=_font(SMALL_SIZE), fill=MUTED)
-    image.save(path, "PNG", optimize=True)
+    image.save(path, "PNG", compress_level=6)
     return path
 
 
