@@ -167,14 +167,22 @@ def list_replies(db: Database, chat: str, moment: dt.datetime, zone: dt.tzinfo, 
     return [Reply("\n".join(lines)), Reply(say("reminders", "list_choose"), buttons=buttons)]
 
 
-def cancel_meeting(db: Database, chat: str, meeting_id: object, moment: dt.datetime, zone: dt.tzinfo) -> list[Reply]:
-    """The meeting does not take place: no more reminders, and a file that takes it out of the calendar."""
+def cancel_meeting(db: Database, chat: str, meeting_id: object, moment: dt.datetime, zone: dt.tzinfo,
+                   confirmed: bool = False) -> list[Reply]:
+    """The meeting does not take place: no more reminders, and a file that takes it
+    out of the calendar. Asked once more first: a button is easily pressed by mistake."""
     meeting = meetings.get_meeting(db, chat, meeting_id)
     if meeting is None or meeting.get("status") == "cancelled":
         return [Reply(say("calendar", "cancel_failed"))]
+    who = who_label(meeting.get("with_whom"))
+    if not confirmed:
+        buttons = [(say("calendar", "button_cancel_yes"),
+                    intent_payload("manage_reminders", meeting_id=meeting["id"], reminder_action="cancel_meeting_sure")),
+                   (say("calendar", "button_cancel_no"), action_payload("keep_meeting"))]
+        return [Reply(say("calendar", "cancel_sure", who=who), buttons=buttons)]
     meetings.cancel_meeting(db, chat, meeting["id"])
     store.cancel_meeting_reminders(db, meeting["id"])
-    replies = [Reply(say("calendar", "cancelled", who=who_label(meeting.get("with_whom"))))]
+    replies = [Reply(say("calendar", "cancelled", who=who))]
     return replies + ics_replies(db, chat, meeting["id"], zone, moment)
 
 
@@ -183,8 +191,10 @@ def apply_action(
     meeting_id: object = None,
 ) -> list[Reply]:
     """Carry out one reminder_action and confirm it in words."""
-    if action == "cancel_meeting":
-        return cancel_meeting(db, chat, meeting_id, moment, zone)
+    if action in ("cancel_meeting", "cancel_meeting_sure"):
+        return cancel_meeting(db, chat, meeting_id, moment, zone, confirmed=action == "cancel_meeting_sure")
+    if action == "keep_meeting":
+        return [Reply(say("calendar", "cancel_kept"))]
     if action in SNOOZE_ACTIONS and reminder_id:
         row = store.snooze(db, chat, int(reminder_id), SNOOZE_ACTIONS[action], moment, zone)
         if row is None:

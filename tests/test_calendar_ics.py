@@ -5,6 +5,7 @@ and the same UID with a higher SEQUENCE after moving or cancelling."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -140,12 +141,31 @@ def test_moving_can_be_called_off(fresh_db, consenting_user, now):
 def test_cancelling_from_the_button_stops_reminders_and_offers_a_cancel_file(fresh_db, consenting_user, now):
     mid = meeting_at(fresh_db, dt.datetime(2026, 12, 1, 10, 0, tzinfo=AMS), now=now)
     rem.schedule_meeting_reminders(fresh_db, "42", mid, dt.datetime(2026, 12, 1, 10, 0, tzinfo=AMS), now, AMS)
-    replies = apply_action(fresh_db, "42", "cancel_meeting", None, now, AMS, meeting_id=str(mid))
+    asked = apply_action(fresh_db, "42", "cancel_meeting", None, now, AMS, meeting_id=str(mid))
+    assert "niet door?" in asked[0].text and meetings.get_meeting(fresh_db, "42", mid)["status"] == "prepared"
+    assert [t for t, _ in asked[0].buttons] == ["Ja, het gaat niet door", "Nee, het blijft staan"]
+    kept = apply_action(fresh_db, "42", "keep_meeting", None, now, AMS)
+    assert "blijft staan" in kept[0].text and meetings.get_meeting(fresh_db, "42", mid)["status"] == "prepared"
+    sure = dict(asked[0].buttons)["Ja, het gaat niet door"]
+    assert json.loads(sure[sure.index("{"):]) == {"meeting_id": str(mid), "reminder_action": "cancel_meeting_sure"}
+    replies = apply_action(fresh_db, "42", "cancel_meeting_sure", None, now, AMS, meeting_id=str(mid))
     assert "gaat niet door" in replies[0].text
     calendar, event = parse(Path(replies[1].custom["document"]["path"]))
     assert calendar["method"] == "CANCEL" and event["sequence"] == 1
     assert [r for r in rem.list_upcoming(fresh_db, "42", now) if r["kind"].startswith("meeting")] == []
-    again = apply_action(fresh_db, "42", "cancel_meeting", None, now, AMS, meeting_id=str(mid))
+    again = apply_action(fresh_db, "42", "cancel_meeting_sure", None, now, AMS, meeting_id=str(mid))
     assert "niet meer vinden" in again[0].text
-    other = apply_action(fresh_db, "99", "cancel_meeting", None, now, AMS, meeting_id=str(mid))
+    other = apply_action(fresh_db, "99", "cancel_meeting_sure", None, now, AMS, meeting_id=str(mid))
     assert "niet meer vinden" in other[0].text  # someone else's meeting is left alone
+
+
+def test_the_next_meeting_planned_in_a_look_back_offers_an_ics(fresh_db, consenting_user, now, scheduled):
+    mid = meetings.create_meeting(fresh_db, "42", "bedrijfsarts", now - dt.timedelta(days=5),
+                                  starts_at=now - dt.timedelta(days=1), status="prepared")
+    meetings.add_goal(fresh_db, "42", mid, "Afspraken over mijn uren", now)
+    chat = Chat(fresh_db, now, flow="debrief")
+    for answer in ("Bereikt", "Ja", "Over vier weken weer een gesprek", "15 december", "10 uur", "Ja"):
+        chat.send(answer)
+    offer = next(r for r in chat.replies if r.custom and r.custom.get("document", {}).get("filename") == "gesprek.ics")
+    _, event = parse(Path(offer.custom["document"]["path"]))
+    assert event.decoded("dtstart") == dt.datetime(2026, 12, 15, 10, 0, tzinfo=AMS)
