@@ -103,6 +103,13 @@ def test_a_correction_is_stored_as_the_users_own_text_and_used_from_then_on(fres
     assert fresh_db.execute("select count(*) from sharp_photos").fetchone()[0] == 1
 
 
+@pytest.mark.parametrize("answer", ["laat maar", "weet ik niet", "overslaan", "ok"])
+def test_saying_no_or_skipping_keeps_the_photo_as_it_was(fresh_db, example, answer):
+    chat = Chat(fresh_db, NOW, trigger={"card_version": "scherpe_foto", "meeting_id": str(example)}, chat_id=CHAT)
+    assert "zoals hij was" in chat.send(answer)
+    assert chat.running is None and meetings.sharp_photo_text(fresh_db, CHAT, example) is None
+
+
 def test_a_correction_in_the_middle_of_a_preparation_keeps_that_preparation(fresh_db, example):
     prep = Chat(fresh_db, NOW, chat_id=CHAT)
     prep.send("Nee, een ander gesprek")

@@ -81,7 +81,7 @@ class MeetingFlow(Flow):
     name = "meeting"
     first_step = "who"
     question_steps = ("questions",)
-    optional_steps = ("energy", "questions")
+    optional_steps = ("energy", "questions", "photo_edit")
 
     # --- helpers ---------------------------------------------------------------
 
@@ -246,6 +246,8 @@ class MeetingFlow(Flow):
     def skip(self, ctx: FlowContext) -> List[Reply]:
         if ctx.step == "questions":
             return self._finish(ctx)
+        if ctx.step == "photo_edit":
+            return self._unstash(ctx, [Reply(say("scherpe_foto", "kept"))])
         return super().skip(ctx)
 
     def next_step_after(self, ctx: FlowContext, step: str) -> str:
@@ -532,6 +534,8 @@ class MeetingFlow(Flow):
             return [Reply(say("scherpe_foto", "too_long", max=MAX_PHOTO_TEXT))]
         if not text:
             return [Reply(say("scherpe_foto", "ask_edit"))]
+        if text.lower().strip(" .!") in KEEP_WORDS or len(text) < 3:  # "laat maar": nothing to store
+            return self._unstash(ctx, [Reply(say("scherpe_foto", "kept"))])
         replies = self._privacy(ctx, text)
         meetings.save_sharp_photo(ctx.db, ctx.chat_id, int(ctx.data["meeting_id"]), text, ctx.now)
         return self._unstash(ctx, replies + [Reply(say("scherpe_foto", "saved"))])
