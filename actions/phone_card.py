@@ -101,15 +101,20 @@ def layout(content: CardContent, width: int = WIDTH - 2 * MARGIN) -> List[List[R
         rows = _section_rows(heading, lines, width)
         size = sum(r.height for r in rows)
         if used + size > room and size <= room and len(screens[-1]) > 0:
-            screens.append([])
-            used = 0
+            used = _next_screen(screens, content.title, width)
         for row in rows:
             if used + row.height > room:
-                screens.append([])
-                used = 0
+                used = _next_screen(screens, content.title, width)
             screens[-1].append(row)
             used += row.height
     return [s for s in screens if s]
+
+
+def _next_screen(screens: List[List[Row]], title: str, width: int) -> int:
+    """Start a screen that says whose card it is, in case it is shown on its own; returns the room used."""
+    small = _font(SMALL_SIZE)
+    screens.append([Row(t, small, MUTED) for t in wrap(pdf_safe(title), small, width)])
+    return sum(r.height for r in screens[-1])
 
 
 def _draw(rows: List[Row], page: Tuple[int, int], path: Path) -> Path:

@@ -35,6 +35,7 @@ SERIES = (
 SIZE_PX = 1080
 DPI = 150
 CAPTION_VALUES = 8  # the text version lists at most this many recent scores per line
+CAPTION_MEETINGS = 4  # ... and this many recent meetings, so it fits a caption (1,024 characters)
 MEETINGS_BEFORE = dt.timedelta(days=30)  # meetings this long before the first check-in still show
 
 
@@ -103,7 +104,7 @@ def caption_text(series: Dict[str, List[Tuple[dt.date, int]]], marks: Sequence[M
                              count=CAPTION_VALUES, values=values))
         else:
             parts.append(say("progress", "caption_series", label=say("progress", key), values=values))
-    for mark in marks:
+    for mark in list(marks)[-CAPTION_MEETINGS:]:
         if mark.goals_rated:
             parts.append(say("progress", "caption_meeting_goals", day=dutch_day(mark.day),
                              reached=mark.goals_reached, total=mark.goals_total))
@@ -140,7 +141,7 @@ def render_chart(rows: Sequence[Dict[str, Any]], marks: Sequence[MeetingMark], o
 def draw_chart(series: Dict[str, List[Tuple[dt.date, int]]], marks: Sequence[MeetingMark]) -> Figure:
     """The figure itself (the caller saves and closes it)."""
     days = sorted({day for points in series.values() for day, _ in points} | {m.day for m in marks})
-    plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 17})
+    plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 18})
     fig, ax = plt.subplots(figsize=(SIZE_PX / DPI, SIZE_PX / DPI), dpi=DPI)
     for column, key, colour, marker, style in SERIES:
         points = series.get(column)
@@ -153,8 +154,9 @@ def draw_chart(series: Dict[str, List[Tuple[dt.date, int]]], marks: Sequence[Mee
         ax.axvline(x, color="#555555", linestyle=(0, (2, 3)), linewidth=2)
         label = (say("progress", "meeting_goals", reached=mark.goals_reached, total=mark.goals_total)
                  if mark.goals_rated else say("progress", "meeting"))
-        ax.text(x, 10.4, label, ha="center", va="top", fontsize=13, color="#222222",
-                bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "#555555"})
+        # Above the plot area, so a label never hides a score.
+        ax.text(x, 1.02, label, transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=15,
+                color="#222222", bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "#555555"})
     first, last = _as_datetime(days[0]), _as_datetime(days[-1])
     pad = max((last - first) * 0.08, dt.timedelta(days=2))
     ax.set_xlim(first - pad, last + pad)
@@ -163,7 +165,7 @@ def draw_chart(series: Dict[str, List[Tuple[dt.date, int]]], marks: Sequence[Mee
     ax.set_ylabel(say("progress", "axis"))
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: dutch_day(mdates.num2date(value).date())))
-    ax.set_title(say("progress", "title"), fontsize=24, fontweight="bold", pad=16)
+    ax.set_title(say("progress", "title"), fontsize=24, fontweight="bold", pad=58 if marks else 16)
     ax.grid(alpha=0.3)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

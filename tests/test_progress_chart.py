@@ -53,7 +53,7 @@ def test_chart_from_fixed_data_is_a_square_phone_png_with_all_points(tmp_path):
     assert lines["Energie"].get_color() == "#0072B2" and lines["Vertrouwen in werk"].get_color() == "#E69F00"
     assert len({(ln.get_marker(), ln.get_linestyle()) for ln in lines.values()}) == 3
     texts = figure_texts(fig)
-    assert "Gesprek\n2 van 3 doelen" in texts and "Jouw check-ins" in texts
+    assert "Gesprek: 2 van 3\ndoelen bereikt" in texts and "Jouw check-ins" in texts
     plt.close(fig)
 
 
@@ -134,3 +134,12 @@ def test_after_three_check_ins_voortgang_sends_a_chart_photo(fresh_db, consentin
     assert "Energie: 3, 5, 6." in caption
     path = photos[0]["custom"]["photo"]["path"]
     assert open(path, "rb").read(8) == PNG and Image.open(path).size == (1080, 1080)
+
+
+def test_a_long_history_still_fits_a_caption(tmp_path):
+    rows = [{"created_at": (dt.datetime(2025, 1, 6, 9, tzinfo=dt.timezone.utc) + dt.timedelta(weeks=4 * i)).isoformat(),
+             "energy": i % 11, "confidence": (i * 3) % 11, "regie": (i * 7) % 11} for i in range(40)]
+    marks = [MeetingMark(dt.date(2025, 2, 1) + dt.timedelta(weeks=6 * i), 1, 3, True) for i in range(20)]
+    chart = render_chart(rows, marks, tmp_path / "lang.png", AMS)
+    assert len(chart.series["energy"]) == 40 and len(chart.caption) <= 1024
+    assert "de laatste 8 keer" in chart.caption
