@@ -143,3 +143,24 @@ def test_a_long_history_still_fits_a_caption(tmp_path):
     chart = render_chart(rows, marks, tmp_path / "lang.png", AMS)
     assert len(chart.series["energy"]) == 40 and len(chart.caption) <= 1024
     assert "de laatste 8 keer" in chart.caption
+
+
+def test_the_end_of_a_check_in_shows_the_chart_but_not_after_a_crisis(fresh_db, consenting_user, now):
+    from bot.storage import users
+    from tests.test_checkin_flow import Chat as CheckinChat
+
+    checkins.add_checkin(fresh_db, consenting_user, now - dt.timedelta(weeks=4), mood="neutral", energy=3,
+                         confidence=4)
+    chat = CheckinChat(fresh_db, consenting_user, now)
+    for answer in ("Het gaat redelijk", "6", "Ik slaap beter", "7", "Beter", "Gesprek gehad", "Gewandeld",
+                   "Mails lezen", "Geen datum"):
+        chat.say(answer)
+    photos = [r for r in chat.last if r.custom and r.custom.get("photo")]
+    assert chat.running is None and len(photos) == 1 and "Energie: 3, 6." in photos[0].text
+
+    users.mark_crisis(fresh_db, consenting_user, now + dt.timedelta(minutes=1))
+    later = now + dt.timedelta(days=2)
+    chat = CheckinChat(fresh_db, consenting_user, later)
+    for answer in ("Iets beter", "Nu verder", "Weinig", "Gewandeld", "Rust nemen", "Geen datum"):
+        chat.say(answer)
+    assert chat.running is None and not [r for r in chat.last if r.custom and r.custom.get("photo")]

@@ -273,9 +273,11 @@ class CheckinFlow(Flow):
             next_step=data.get("next_step"), next_step_date=data.get("next_step_date"),
             summary=self._summary_text(ctx),
         )
-        # The chart after every check-in: seeing the line grow is part of the point.
-        replies = [Reply(self._summary_text(ctx)),
-                   *chart_replies(ctx.db, ctx.chat_id, card_dir(ctx.chat_id), ctx.tz, ctx.now)]
+        # The chart after each check-in with scores: seeing the line grow is part of the point.
+        # Not after a crisis, when the scores were left out on purpose.
+        scored = data.get("energy") is not None or data.get("confidence") is not None
+        chart = chart_replies(ctx.db, ctx.chat_id, card_dir(ctx.chat_id), ctx.tz, ctx.now) if scored else []
+        replies = [Reply(self._summary_text(ctx)), *chart]
         if data.get("first_time"):
             advance(ctx, "interval")
             return replies
