@@ -27,6 +27,7 @@ FLOW_CLASSES: Dict[str, str] = {
     "checkin": "actions.flows.checkin:CheckinFlow",
     "timeline": "actions.flows.timeline:TimelineFlow",
     "listen": "actions.flows.listen:ListenFlow",
+    "figures": "actions.flows.figures:FiguresFlow",
 }
 
 # Which intent starts which flow.
@@ -39,6 +40,7 @@ INTENT_FLOWS: Dict[str, str] = {
     "checkin": "checkin",
     "show_timeline": "timeline",
     "delete_data": "erase",
+    "privacy_choice": "figures",
 }
 
 # Long stories are welcome (the card shortens them); this is the bridge's own input cap.
