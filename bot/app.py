@@ -8,11 +8,11 @@ import datetime as dt
 import logging
 import secrets
 import sys
-from typing import Any, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from telegram.ext import Application
 
-from bot.bridge import Bridge, RasaClient
+from bot.bridge import Bridge, RasaClient, RasaUnavailable
 from bot.config import Settings
 from bot.launcher import Services
 from bot.local_chat import TerminalChannel, chat_loop, stdin_reader
@@ -55,33 +55,81 @@ async def _housekeeping_loop(db: Any, settings: Settings, stop: asyncio.Event) -
             await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_EVERY)
 
 
-def _report_dead(services: Services) -> bool:
-    dead = services.dead() if services.owned else []
-    if dead:
-        print(f"Fout: {', '.join(dead)} is gestopt. Regiecoach stopt ook; zie var/logs.", file=sys.stderr, flush=True)
-    return bool(dead)
+SUPERVISE_EVERY = 2.0  # seconds between health checks of Rasa and the action server
 
 
-async def _watch(services: Services, stop: asyncio.Event) -> None:
-    """A child that dies is reported and ends the launcher (no orphans)."""
+class SupervisedRasa(RasaClient):
+    """Refuses at once while Rasa or the action server is down or restarting,
+    so the bridge answers from the crisis lexicon or with "even niet
+    bereikbaar" without waiting for a timeout."""
+
+    def __init__(self, base_url: str, token: str, services: Services) -> None:
+        super().__init__(base_url, token)
+        self.services = services
+
+    def _refuse_if_down(self) -> None:
+        down = self.services.down()
+        if down:
+            raise RasaUnavailable(f"{', '.join(down)} down")
+
+    async def message(self, sender: str, text: str) -> List[Dict[str, Any]]:
+        self._refuse_if_down()
+        return await super().message(sender, text)
+
+    async def trigger_intent(self, sender: str, intent: str, entities: Dict[str, Any]) -> List[Dict[str, Any]]:
+        self._refuse_if_down()
+        return await super().trigger_intent(sender, intent, entities)
+
+
+class HoldingBridge(Bridge):
+    """Keeps a message the bridge could not handle because a service was down
+    (it leaves such an update unprocessed) and handles it, under the same
+    update key, once the services answer again. The update key makes a
+    Telegram redelivery of the same message harmless."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.held: List[Tuple[str, str, str]] = []  # (chat_id, text, update_key), in arrival order
+
+    async def handle_text(self, chat_id: str, text: str, update_key: str) -> None:
+        await super().handle_text(chat_id, text, update_key)
+        if not conversations.is_processed(self.db, update_key):
+            self.held.append((str(chat_id), text, update_key))
+
+    async def answer_held(self) -> int:
+        """Handle the held messages (again held if a service went down meanwhile)."""
+        held, self.held = self.held, []
+        for chat_id, text, update_key in held:
+            await self.handle_text(chat_id, text, update_key)
+        return len(held)
+
+
+async def _supervise(services: Services, bridge: HoldingBridge, stop: asyncio.Event) -> None:
+    """Restart a service that died or hangs (launcher.Services.supervise) and
+    answer held messages once everything is healthy again."""
     while not stop.is_set():
-        if _report_dead(services):
-            stop.set()
-            return
+        health = await asyncio.to_thread(services.probe)
+        if services.owned:
+            services.supervise(health)  # spawns on this (the main) thread: PDEATHSIG stays valid
+        if bridge.held and all(health.values()) and not services.down():
+            try:
+                await bridge.answer_held()
+            except Exception:  # a failing send must not end supervision; the outbox keeps the reply
+                log.exception("answering held messages failed")
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=2)
+            await asyncio.wait_for(stop.wait(), timeout=SUPERVISE_EVERY)
 
 
 async def run_local(settings: Settings, services: Services, chat_id: str = "local") -> int:
-    """The terminal chat. Returns 1 when a service died, else 0."""
+    """The terminal chat. Services that die are restarted meanwhile."""
     db = open_db(settings.db_path)
     channel = TerminalChannel()
-    rasa = RasaClient(settings.rasa_url, services.token)
-    bridge = Bridge(db, rasa, channel, tracker_db=str(settings.tracker_db), min_interval=0)
+    rasa = SupervisedRasa(settings.rasa_url, services.token, services)
+    bridge = HoldingBridge(db, rasa, channel, tracker_db=str(settings.tracker_db), min_interval=0)
     await bridge.resend_pending()
     scheduler = make_scheduler(db, bridge, settings)
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(_watch(services, stop)),
+    tasks = [asyncio.create_task(_supervise(services, bridge, stop)),
              asyncio.create_task(_housekeeping_loop(db, settings, stop))]
     if scheduler is not None:
         tasks.append(asyncio.create_task(scheduler.run_forever(stop)))
@@ -91,15 +139,13 @@ async def run_local(settings: Settings, services: Services, chat_id: str = "loca
     chat = asyncio.create_task(chat_loop(bridge, channel, chat_id, stdin_reader(), interactive))
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({chat, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    stop_reason_dead = stopper.done() and services.owned and bool(services.dead())
     stop.set()
     for task in [chat, stopper, *tasks]:
         task.cancel()
     await asyncio.gather(chat, stopper, *tasks, return_exceptions=True)
     await rasa.close()
     db.close()
-    # The chat may end (end of input) before the watcher saw a dead service.
-    return 1 if stop_reason_dead or _report_dead(services) else 0
+    return 0
 
 
 def run_telegram(settings: Settings, services: Services) -> None:
@@ -110,8 +156,8 @@ def run_telegram(settings: Settings, services: Services) -> None:
 
     async def post_init(application: Application) -> None:
         db = open_db(settings.db_path)
-        rasa = RasaClient(settings.rasa_url, services.token)
-        bridge = Bridge(db, rasa, TelegramChannel(application), tracker_db=str(settings.tracker_db))
+        rasa = SupervisedRasa(settings.rasa_url, services.token, services)
+        bridge = HoldingBridge(db, rasa, TelegramChannel(application), tracker_db=str(settings.tracker_db))
         application.bot_data["bridge"] = bridge
         await register_commands(application)
         await bridge.resend_pending()
@@ -120,13 +166,7 @@ def run_telegram(settings: Settings, services: Services) -> None:
         state.update(db=db, rasa=rasa, stop=stop, tasks=[asyncio.create_task(_housekeeping_loop(db, settings, stop))])
         if scheduler is not None:
             state["tasks"].append(asyncio.create_task(scheduler.run_forever(stop)))
-
-        async def watch() -> None:
-            await _watch(services, stop)
-            if services.dead():
-                application.stop_running()
-
-        state["tasks"].append(asyncio.create_task(watch()))
+        state["tasks"].append(asyncio.create_task(_supervise(services, bridge, stop)))
 
     async def post_shutdown(application: Application) -> None:
         if state:
