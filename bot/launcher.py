@@ -236,12 +236,12 @@ def _alive(pid: int) -> bool:
 
 
 def _ours(pid: int) -> bool:
-    """A process of ours: the launcher, Rasa or the action server (a pid may be reused)."""
+    """Rasa or the action server (a pid may have been reused since)."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return False
-    return any(part in cmdline for part in (b"bot.rasa_run", b"bot.action_server", b"-m bot"))
+    return any(part in cmdline for part in (b"bot.rasa_run", b"bot.action_server"))
 
 
 def launcher_alive(settings: Settings) -> bool:
@@ -249,7 +249,9 @@ def launcher_alive(settings: Settings) -> bool:
         pid = int(json.loads(pid_file(settings).read_text())["launcher"])
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    return pid != os.getpid() and _alive(pid) and _ours(pid)
+    # Any live process counts (a test harness may be the launcher): adopting by
+    # mistake costs supervision, killing by mistake would cost another bot its services.
+    return pid != os.getpid() and _alive(pid)
 
 
 def clear_orphans(settings: Settings) -> int:
@@ -262,16 +264,17 @@ def clear_orphans(settings: Settings) -> int:
         groups = [int(pgid) for pgid in json.loads(path.read_text()).get("groups", {}).values()]
     except (OSError, ValueError, AttributeError, TypeError):
         groups = []
-    killed = 0
-    for pgid in groups:
-        if _alive(pgid) and _ours(pgid):
-            kill_group(pgid)
-            killed += 1
+    killed = [pgid for pgid in groups if _alive(pgid) and _ours(pgid)]
+    for pgid in killed:
+        kill_group(pgid)
+    deadline = time.time() + 10  # they free their ports when they are gone
+    while any(_alive(pgid) and _ours(pgid) for pgid in killed) and time.time() < deadline:
+        time.sleep(0.1)
     path.unlink(missing_ok=True)
     token_file(settings).unlink(missing_ok=True)
     if killed:
-        log.warning("%d achtergebleven processen van een eerdere start gestopt", killed)
-    return killed
+        log.warning("%d achtergebleven processen van een eerdere start gestopt", len(killed))
+    return len(killed)
 
 
 def rasa_healthy(settings: Settings, token: str) -> bool:
