@@ -86,7 +86,7 @@ def service_env(extra: Dict[str, str]) -> Dict[str, str]:
 
 
 START_GRACE = 240.0  # seconds a (re)started service may take to become healthy (Rasa loads its model)
-HANG_CHECKS = 3  # failed health checks in a row before a running service counts as hung
+HANG_CHECKS = 5  # failed health checks in a row (10-20 s) before a running service counts as hung
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 60.0)
 PR_SET_PDEATHSIG = 1
 
