@@ -71,16 +71,17 @@ async def chat_loop(bridge: Bridge, channel: TerminalChannel, chat_id: str,
         line = await lines.get()
         if line is None:
             return
-        text = line.rstrip("\n")
+        typed = text = line.rstrip("\n")
         button_id = channel.resolve(text)
         if button_id:
             button = bridge.press_button(chat_id, button_id)
             channel.buttons = []
             if button:
-                text = button["payload"]
+                typed, text = "", button["payload"]
         elif text.startswith("/"):
             text = payload_for_command(text) or text
-        await bridge.handle_text(chat_id, text, f"local:{uuid.uuid4().hex}")
+        # The crisis check reads what was typed, also when Rasa gets a command's payload.
+        await bridge.handle_text(chat_id, text, f"local:{uuid.uuid4().hex}", crisis_text=typed)
 
 
 def stdin_reader(stream: TextIO = sys.stdin) -> Callable[[], Optional[str]]:

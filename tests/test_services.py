@@ -22,12 +22,12 @@ import pytest
 from actions.content import say
 from bot import launcher
 from bot.action_server import TOKEN_HEADER
-from bot.app import HoldingBridge, SupervisedRasa
-from bot.bridge import RasaUnavailable
+from bot.app import SupervisedRasa
+from bot.bridge import Bridge, RasaUnavailable
 from bot.config import ROOT, get_settings
 from bot.storage import conversations
 from tests.conftest import TEST_ACTIONS_PORT
-from tests.fakes import RecordingChannel, ScriptedRasa
+from tests.fakes import RecordingChannel
 
 TOKEN = "-starts-with-a-dash_" + "x" * 20  # like 1 in 64 tokens from secrets.token_urlsafe
 
@@ -221,22 +221,18 @@ class DownServices(launcher.Services):
         return self.is_down
 
 
-def test_a_service_that_is_down_gets_a_clear_reply_and_no_call_to_rasa():
+def test_while_a_service_is_down_rasa_is_not_asked_and_kept_messages_wait(fresh_db):
+    """The bridge then answers crisis from the lexicon, others with "even niet
+    bereikbaar", and keeps them until the services are healthy again."""
     services = DownServices()
     rasa = SupervisedRasa("http://127.0.0.1:9", "token", services)
-    with pytest.raises(RasaUnavailable):
-        asyncio.run(rasa.message("7", "hoi"))
-
-
-def test_while_a_service_is_down_crisis_is_answered_and_other_messages_are_kept_for_later(fresh_db):
-    rasa, channel = ScriptedRasa(down=True), RecordingChannel()
-    bridge = HoldingBridge(fresh_db, rasa, channel, min_interval=0)
+    channel = RecordingChannel()
+    bridge = Bridge(fresh_db, rasa, channel, min_interval=0)
     asyncio.run(bridge.handle_text("7", "hoe bereid ik me voor?", "tg:1"))
     asyncio.run(bridge.handle_text("7", "ik wil er een eind aan maken", "tg:2"))
     assert channel.texts[0] == say("bridge", "rasa_down")
-    assert "113" in channel.texts[1]
-    rasa.down = False  # the service is back
-    assert asyncio.run(bridge.answer_held()) == 1
-    assert channel.texts[2:] == ["Hoi!"] and rasa.messages == [("7", "hoe bereid ik me voor?")]
-    assert conversations.is_processed(fresh_db, "tg:1")
-    assert asyncio.run(bridge.answer_held()) == 0
+    assert any("113" in text for text in channel.texts[1:])
+    assert [row["update_key"] for row in conversations.inbox(fresh_db)] == ["tg:1"]
+    assert asyncio.run(rasa.healthy()) is False  # so the kept message waits for the service
+    with pytest.raises(RasaUnavailable):
+        asyncio.run(rasa.trigger_intent("7", "manage_reminders", {}))

@@ -173,7 +173,35 @@ def m004_practice(db: Database) -> None:
 
 
 @migrations()
-def m005_one_open_checkin(db: Database) -> None:
+def m005_outcome_figures(db: Database) -> None:
+    # Issue 15. A separate, optional consent to be counted in anonymous figures
+    # for the organisation: 'yes' | 'no' | NULL (not asked yet).
+    _t(db, "users").add_column("report_optin", str)
+    _t(db, "users").add_column("report_optin_at", str)
+    # "Hoeveel regie heb je nu over je re-integratie?" (0-10), asked at most
+    # every third check-in; NULL when not asked or skipped.
+    _t(db, "checkins").add_column("regie", int)
+
+
+@migrations()
+def m006_delivery(db: Database) -> None:
+    # Incoming messages, written before Telegram is told we have them (the
+    # polling offset or the webhook's 200), deleted when the reply is stored.
+    _t(db, "inbox").create(
+        {"update_key": str, "chat_id": str, "text": str, "kind": str, "received_at": str, "asked_at": str},
+        pk="update_key",
+    )
+    _t(db, "inbox").create_index(["chat_id", "received_at"])
+    # An erasure whose Rasa tracker events still have to go: written in the
+    # same transaction as the erase, applied by the bridge (holds no text).
+    _t(db, "erasures").create({"chat_id": str, "erased_at": str}, pk="chat_id")
+    # When a pending outbox row may be tried again (a failed send backs off).
+    _t(db, "outbox").add_column("attempts", int, not_null_default=0)
+    _t(db, "outbox").add_column("retry_at", str)
+
+
+@migrations()
+def m007_one_open_checkin(db: Database) -> None:
     """At most one open check-in of the series per user (a snoozed follow-up,
     key 'snooze:<id>', or an operator's one is not part of the series).
     Duplicates left by the old non-atomic replanning keep only the newest."""
