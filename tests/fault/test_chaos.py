@@ -200,6 +200,8 @@ class Driver:
         """The answer to the bot's last question; None when the round is over."""
         r = self.round
         rules = [
+            ("denk je aan zelfmoord", None),  # after a crisis reply the round ends
+            ("Wil je verder waar je was, of opnieuw beginnen", "Opnieuw beginnen"),
             ("Is het goed dat ik je antwoorden bewaar", "Ja, dat is goed"),
             ("Wat past bij jou", "In dienst bij een werkgever"),
             ("Wil je doelen toevoegen voor dat gesprek", "Nee, een ander gesprek"),
