@@ -62,14 +62,15 @@ class OutMessage:
     text: str = ""
     buttons: List[Tuple[str, str]] = field(default_factory=list)  # (title, payload)
     document: Optional[Dict[str, Any]] = None
+    photo: Optional[Dict[str, Any]] = None  # {"path": ...}; the text goes along as its caption
 
     def to_json(self) -> Dict[str, Any]:
-        return {"text": self.text, "buttons": self.buttons, "document": self.document}
+        return {"text": self.text, "buttons": self.buttons, "document": self.document, "photo": self.photo}
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> OutMessage:
         return cls(text=data.get("text") or "", buttons=[tuple(b) for b in data.get("buttons") or []],  # type: ignore[misc]
-                   document=data.get("document"))
+                   document=data.get("document"), photo=data.get("photo"))
 
 
 class Channel(Protocol):
@@ -181,19 +182,20 @@ def merge_rasa_messages(messages: List[Dict[str, Any]]) -> List[OutMessage]:
         custom = message.get("custom") or {}
         text = (message.get("text") or "").strip()
         buttons = [(b.get("title", ""), b.get("payload", "")) for b in message.get("buttons") or []]
-        document = custom.get("document")
-        if current is None or current.buttons or document:
+        document, photo = custom.get("document"), custom.get("photo")
+        if current is None or current.buttons or document or photo:
             current = OutMessage()
             merged.append(current)
+        text = text or ((document or photo or {}).get("caption") or "").strip()
         if text:
             current.text = f"{current.text}\n\n{text}" if current.text else text
         current.buttons = buttons
-        if document:
-            current.document = document
+        if document or photo:
+            current.document, current.photo = document, photo
             current = None
     result: List[OutMessage] = []
     for out in merged:
-        if not (out.text or out.buttons or out.document):
+        if not (out.text or out.buttons or out.document or out.photo):
             continue
         result.extend(split_long(out))
     return result
@@ -230,7 +232,7 @@ def split_long(message: OutMessage, limit: int = TELEGRAM_LIMIT) -> List[OutMess
         text = text[cut:].lstrip()
     parts.append(text)
     out = [OutMessage(text=part) for part in parts]
-    out[-1].buttons, out[-1].document = message.buttons, message.document
+    out[-1].buttons, out[-1].document, out[-1].photo = message.buttons, message.document, message.photo
     return out
 
 

@@ -28,6 +28,8 @@ class TerminalChannel:
             lines.append(message.text)
         if message.document:
             lines.append(f"[Document: {message.document.get('filename')} -> {message.document.get('path')}]")
+        if message.photo:
+            lines.append(f"[Foto: {message.photo.get('path')}]")
         if message.buttons:
             self.buttons = [(title, button_id) for (title, _), button_id in zip(message.buttons, button_ids)]
             lines.extend(f"  {number}) {title}" for number, (title, _) in enumerate(self.buttons, start=1))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Coroutine, Dict, Optional, Sequence, Set, Union
 
 import sqlite_utils
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -34,10 +34,12 @@ from telegram.ext import (
 
 from actions.content import say
 from bot.bridge import CRISIS_PAYLOAD, Bridge, ChatBlocked, OutMessage, PermanentSendError, utf16_fit
-from bot.commands import COMMANDS, payload_for_command
+from bot.commands import payload_for_command
+from bot.config import get_settings
 from bot.crisis import is_crisis
 from bot.storage import conversations
 from bot.storage.db import utcnow
+from bot.telegram_manners import introduce, typing_while_slow
 
 log = logging.getLogger(__name__)
 
@@ -176,16 +178,17 @@ class TelegramChannel:
 
     async def _send(self, chat_id: int, message: OutMessage, markup: Optional[InlineKeyboardMarkup]) -> None:
         bot = self.application.bot
+        caption = message.text[:utf16_fit(message.text, CAPTION_LIMIT)] or None
+        if message.photo:
+            with Path(message.photo["path"]).open("rb") as handle:
+                await bot.send_photo(chat_id, photo=handle, caption=caption, reply_markup=markup)
+            return
         if message.document:
             path = Path(message.document["path"])
             filename = message.document.get("filename") or path.name
-            caption = message.text[:utf16_fit(message.text, CAPTION_LIMIT)] or None
             with path.open("rb") as handle:
-                if filename.endswith(".png"):  # the /voortgang chart shows as a picture
-                    await bot.send_photo(chat_id, photo=handle, caption=caption, reply_markup=markup)
-                else:
-                    await bot.send_document(chat_id, document=handle, filename=filename, caption=caption,
-                                            reply_markup=markup)
+                await bot.send_document(chat_id, document=handle, filename=filename, caption=caption,
+                                        reply_markup=markup)
             if message.document.get("delete_after_send"):
                 path.unlink(missing_ok=True)
             return
@@ -210,7 +213,8 @@ async def crisis_first(application: Application, update: object) -> None:
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     found = incoming(update, context.bot, lambda chat, button: None)
     if found is not None:
-        await _bridge(context).handle_text(found.chat_id, found.text, found.key, crisis_text=found.typed)
+        async with typing_while_slow(context.bot, int(found.chat_id)):
+            await _bridge(context).handle_text(found.chat_id, found.text, found.key, crisis_text=found.typed)
 
 
 async def _answer(query: Any, text: Optional[str] = None) -> None:
@@ -240,7 +244,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.edit_message_reply_markup(reply_markup=None)
     except TelegramError:  # the message may be too old to edit; the press still counts
         log.info("could not remove a keyboard")
-    await bridge.handle_text(chat_id, button["payload"], update_key(context.bot, update), crisis_text="")
+    async with typing_while_slow(context.bot, update.effective_chat.id):
+        await bridge.handle_text(chat_id, button["payload"], update_key(context.bot, update), crisis_text="")
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -294,4 +299,5 @@ def start_intake(application: Application) -> None:
 
 
 async def register_commands(application: Application) -> None:
-    await application.bot.set_my_commands([BotCommand(name, description) for name, (_, description) in COMMANDS.items()])
+    """The command menu, the Dutch description and the username for t.me links (bot/telegram_manners.py)."""
+    await introduce(application, get_settings().data_dir)

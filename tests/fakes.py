@@ -51,7 +51,7 @@ class FakeTelegramRequest(BaseRequest):
         result: Any = True
         if name == "getMe":
             result = self.bot_user
-        elif name in ("sendMessage", "sendDocument", "editMessageReplyMarkup"):
+        elif name in ("sendMessage", "sendDocument", "sendPhoto", "editMessageReplyMarkup"):
             self._message_id += 1
             result = {"message_id": self._message_id, "date": 0, "chat": {"id": int(params.get("chat_id", 1)),
                                                                           "type": "private"},

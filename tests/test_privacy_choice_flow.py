@@ -95,7 +95,8 @@ def test_the_export_shows_the_choice(fresh_db, consenting_user, now):
         tracker = Tracker(consenting_user, {}, {"text": "/export_data", "intent": {"name": "export_data"}},
                           [], False, None, {}, "action_listen")
         ActionExportData().run(dispatcher, tracker, {})
-        return dispatcher.messages[0]["text"]
+        message = dispatcher.messages[0]
+        return message.get("text") or message["custom"]["document"]["caption"]
 
     assert "Meetellen in anonieme cijfers: nog niet gekozen" in export_text()
     users.set_report_optin(fresh_db, consenting_user, True, now)

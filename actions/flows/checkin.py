@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from actions.card import card_dir
 from actions.content import say
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
+from actions.progress_chart import chart_replies
 from bot.storage import checkins, parse_iso, reminders, users
 
 try:  # written by another helper; without it the next-step date is kept as text
@@ -288,7 +290,11 @@ class CheckinFlow(Flow):
             next_step=data.get("next_step"), next_step_date=data.get("next_step_date"),
             summary=self._summary_text(ctx),
         )
-        replies = [Reply(self._summary_text(ctx))]
+        # The chart after each check-in with scores: seeing the line grow is part of the point.
+        # Not after a crisis, when the scores were left out on purpose.
+        scored = data.get("energy") is not None or data.get("confidence") is not None
+        chart = chart_replies(ctx.db, ctx.chat_id, card_dir(ctx.chat_id), ctx.tz, ctx.now) if scored else []
+        replies = [Reply(self._summary_text(ctx)), *chart]
         if data.get("first_time"):
             advance(ctx, "interval")
             return replies

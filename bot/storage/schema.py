@@ -201,7 +201,22 @@ def m006_delivery(db: Database) -> None:
 
 
 @migrations()
-def m007_one_open_checkin(db: Database) -> None:
+def m007_sharp_photo_calendar(db: Database) -> None:
+    # The user's own wording of the "scherpe foto" for a meeting; it replaces the
+    # summary the bot builds from their answers.
+    _t(db, "sharp_photos").create(
+        {"id": int, "chat_id": str, "meeting_id": int, "text": str, "created_at": str, "updated_at": str},
+        pk="id",
+        foreign_keys=[("meeting_id", "meetings", "id")],
+    )
+    _t(db, "sharp_photos").create_index(["chat_id", "meeting_id"], unique=True)
+    # Raised each time a calendar file for the meeting would change (moved, cancelled),
+    # so phone calendars replace the old event instead of adding a second one.
+    _t(db, "meetings").add_column("ics_sequence", int, not_null_default=0)
+
+
+@migrations()
+def m008_one_open_checkin(db: Database) -> None:
     """At most one open check-in of the series per user (a snoozed follow-up,
     key 'snooze:<id>', or an operator's one is not part of the series).
     Duplicates left by the old non-atomic replanning keep only the newest."""
