@@ -62,6 +62,7 @@ def add_user(db: Database, chat_id: str, rng: random.Random, now: dt.datetime, o
     due = start + dt.timedelta(weeks=4)
     while due < now:
         rid = reminders.add_manual(db, chat_id, "checkin", due, due)
+        reminders.claim_due(db, due)  # as the scheduler does: only a held reminder is sent
         reminders.mark_sent(db, rid, due)
         if rng.random() < 0.75:
             done = due + dt.timedelta(hours=rng.randint(1, 72))

@@ -45,6 +45,7 @@ def full_user(db, chat_id, now, optin=True, meetings_count=1):
     for week, (energy, confidence, regie) in ((4, (4, 5, 3)), (7, (6, 5, 5))):
         sent = start + dt.timedelta(weeks=week)
         rid = reminders.add_manual(db, chat_id, "checkin", sent, sent)
+        reminders.claim_due(db, sent)  # as the scheduler does: only a held reminder is sent
         reminders.mark_sent(db, rid, sent)
         checkins.add_checkin(db, chat_id, sent + dt.timedelta(hours=3), mood="neutral", energy=energy,
                              confidence=confidence, regie=regie, went_well=f"{SECRET} wandelen",
