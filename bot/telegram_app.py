@@ -29,6 +29,7 @@ from telegram.ext import (
 from actions.content import say
 from bot.bridge import Bridge, ChatBlocked, OutMessage
 from bot.commands import COMMANDS, payload_for_command
+from bot.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 
 class TelegramChannel:
-    """Sends bridge messages with the PTB bot; waits out 429s, never drops."""
+    """Sends bridge messages with the PTB bot; waits out 429s, never drops.
+    Replies and reminders share one rate limiter (PTB's AIORateLimiter lets
+    bursts of 30 through and does not pace private chats)."""
 
-    def __init__(self, application: Application, max_attempts: int = 5) -> None:
+    def __init__(self, application: Application, max_attempts: int = 5,
+                 limiter: Optional[RateLimiter] = None) -> None:
         self.application = application
         self.max_attempts = max_attempts
+        self.limiter = limiter or RateLimiter()
 
     async def deliver(self, chat_id: str, message: OutMessage, button_ids: Sequence[str]) -> None:
         markup = None
@@ -68,6 +73,7 @@ class TelegramChannel:
                  for (title, _), button_id in zip(message.buttons, button_ids)]
             )
         for attempt in range(self.max_attempts):
+            await self.limiter.acquire()
             try:
                 await self._send(int(chat_id), message, markup)
                 return
