@@ -151,19 +151,25 @@ class Scheduler:
             elif task.result():
                 delivered += 1
 
-        for _ in range(100_000):  # a bound, not a plan: each row leaves 'due' once handled
-            if failures:
-                break  # something went wrong: claim no more, finish what runs
-            rows = store.claim_due(self.db, moment(), BATCH)
-            if not rows:
-                break
-            for row in rows:
-                await slots.acquire()
-                task = asyncio.create_task(one(row))
-                tasks.add(task)
-                task.add_done_callback(done)
-        while tasks:
-            await asyncio.wait(set(tasks))
+        try:
+            for _ in range(100_000):  # a bound, not a plan: each row leaves 'due' once handled
+                if failures or self.stopping.is_set():
+                    break  # an error, or shutting down: claim no more, finish what runs
+                rows = store.claim_due(self.db, moment(), BATCH)
+                if not rows:
+                    break
+                for row in rows:
+                    await slots.acquire()
+                    task = asyncio.create_task(one(row))
+                    tasks.add(task)
+                    task.add_done_callback(done)
+            while tasks:
+                await asyncio.wait(set(tasks))
+        except asyncio.CancelledError:
+            # Rows left 'claimed' are claimed again after the lease; the source key prevents a double send.
+            for task in tasks:
+                task.cancel()
+            raise
         for task in failures:
             error = None if task.cancelled() else task.exception()
             if error is not None:

@@ -430,3 +430,23 @@ def test_quiet_hours_are_checked_when_each_reminder_goes_out(fresh_db):
     morning = [r for r in waiting if r["kind"] == "checkin" and parse_iso(r["due_at"]).date() == dt.date(2026, 11, 24)]
     assert len(morning) == 30 - delivered
     assert {parse_iso(r["due_at"]).astimezone(AMS).time() for r in morning} == {dt.time(9, 30)}
+
+
+def test_stopping_during_a_mass_send_leaves_the_rest_for_the_next_start(fresh_db):
+    due = local(2026, 11, 23, 9, 30)
+    add_due_checkins(fresh_db, 400, due)
+    scheduler = None
+
+    class StoppingBridge(SlowBridge):
+        async def trigger(self, chat_id, intent, entities, *, source_key):
+            if self.count >= 20:
+                scheduler.stop()  # Ctrl-C while the check-ins go out
+            return await super().trigger(chat_id, intent, entities, source_key=source_key)
+
+    bridge = StoppingBridge(seconds=0.001)
+    scheduler = Scheduler(fresh_db, bridge, clock=lambda: due, tz=AMS)
+    first = run(scheduler, due)
+    assert 20 <= first <= 100  # the batch under way finishes, no new one is claimed
+    restarted = Scheduler(fresh_db, bridge, clock=lambda: due, tz=AMS)
+    assert run(restarted, due + dt.timedelta(minutes=1)) == 400 - first
+    assert len(bridge.received) == 400 and set(bridge.received.values()) == {1}
