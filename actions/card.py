@@ -10,12 +10,14 @@ from __future__ import annotations
 import importlib.util
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from fpdf import FPDF
 from sqlite_utils import Database
 
+from actions import scherpe_foto
 from actions.content import say
 from actions.dutch_dates import format_dutch
 from actions.flows.base import Reply
@@ -124,6 +126,7 @@ def _sections(db: Database, chat_id: str, meeting_id: int, for_manager: bool, tz
         "questions": [keep(q["text"]) for q in meetings.list_questions(db, chat_id, meeting_id)],
         # Sentences saved after a role play: the user's own words, so not on the manager's card.
         "sentences": [] if for_manager else [clean_text(t) for t in practice.latest_saved_sentences(db, chat_id)],
+        "photo": scherpe_foto.build(db, chat_id, meeting_id, tz, keep, for_manager=for_manager),
     }
 
 
@@ -139,7 +142,9 @@ def _blocks(card: Dict[str, Any], for_manager: bool) -> List[tuple]:
                 lines.append("  " + say("card", "example", example=item["example"]))
         return lines or [empty]
 
-    blocks = [
+    photo = card.get("photo")
+    blocks = [(say("scherpe_foto", "title"), photo.lines())] if photo else []
+    blocks += [
         (say("card", "goals"), [f"{i}. {g}" for i, g in enumerate(card["goals"], 1)] or [empty]),
         (say("card", "can"), statement_lines(card["can"])),
         (say("card", "cannot"), statement_lines(card["cannot"])),
@@ -154,18 +159,34 @@ def _blocks(card: Dict[str, Any], for_manager: bool) -> List[tuple]:
     return blocks
 
 
-def render_card_text(db: Database, chat_id: str, meeting_id: int, for_manager: bool = False, tz: Any = None) -> str:
-    tz = tz or get_settings().tz
-    card = _sections(db, chat_id, meeting_id, for_manager, tz)
+@dataclass
+class CardContent:
+    """What every version of the card shows (text, PDF, phone picture), already filtered."""
+
+    title: str
+    header: str
+    blocks: List[Tuple[str, List[str]]]  # (heading, lines)
+
+
+def card_content(db: Database, chat_id: str, meeting_id: int, for_manager: bool = False,
+                 tz: Any = None) -> Optional[CardContent]:
+    card = _sections(db, chat_id, meeting_id, for_manager, tz or get_settings().tz)
     if card is None:
+        return None
+    return CardContent(card["title"], card["header"], _blocks(card, for_manager))
+
+
+def render_card_text(db: Database, chat_id: str, meeting_id: int, for_manager: bool = False, tz: Any = None) -> str:
+    content = card_content(db, chat_id, meeting_id, for_manager, tz)
+    if content is None:
         return say("card", "no_card")
-    parts = [card["title"].upper(), card["header"]]
-    for heading, lines in _blocks(card, for_manager):
+    parts = [content.title.upper(), content.header]
+    for heading, lines in content.blocks:
         parts.append(heading + "\n" + "\n".join(lines))
     return "\n\n".join(parts)
 
 
-def _pdf_safe(text: str) -> str:
+def pdf_safe(text: str) -> str:
     """Drop characters the font cannot draw (emoji, symbols outside the BMP)."""
     return "".join(ch for ch in text if ord(ch) <= 0xFFFF and unicodedata.category(ch) not in ("So", "Cs", "Co", "Cn"))
 
@@ -173,28 +194,27 @@ def _pdf_safe(text: str) -> str:
 def render_card_pdf(
     db: Database, chat_id: str, meeting_id: int, out_dir: Path, for_manager: bool = False, tz: Any = None
 ) -> Path:
-    tz = tz or get_settings().tz
-    card = _sections(db, chat_id, meeting_id, for_manager, tz)
-    if card is None:
+    content = card_content(db, chat_id, meeting_id, for_manager, tz)
+    if content is None:
         raise ValueError("meeting not found")
     pdf = FPDF(format="A4")
     pdf.set_margins(18, 18, 18)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_title(card["title"])
+    pdf.set_title(content.title)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 18)
-    pdf.multi_cell(0, 10, _pdf_safe(card["title"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 10, pdf_safe(content.title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 12)
-    pdf.multi_cell(0, 7, _pdf_safe(card["header"]), new_x="LMARGIN", new_y="NEXT")
-    for heading, lines in _blocks(card, for_manager):
+    pdf.multi_cell(0, 7, pdf_safe(content.header), new_x="LMARGIN", new_y="NEXT")
+    for heading, lines in content.blocks:
         pdf.ln(4)
         pdf.set_font("DejaVu", "B", 13)
-        pdf.multi_cell(0, 8, _pdf_safe(heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 8, pdf_safe(heading), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 11)
         for line in lines:
-            pdf.multi_cell(0, 6, _pdf_safe(line), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 6, pdf_safe(line), new_x="LMARGIN", new_y="NEXT")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = "-leidinggevende" if for_manager else ""
@@ -204,8 +224,16 @@ def render_card_pdf(
 
 
 def card_replies(db: Database, chat_id: str, meeting_id: int, for_manager: bool = False, tz: Any = None) -> List[Reply]:
-    """The card as a message plus the PDF as a document."""
+    """The card as a message, the PDF as a document and the phone version as pictures."""
+    from actions.phone_card import render_phone_card  # it builds on this module
+
     text = render_card_text(db, chat_id, meeting_id, for_manager, tz)
     path = render_card_pdf(db, chat_id, meeting_id, card_dir(chat_id), for_manager, tz)
     filename = "gesprekskaart-leidinggevende.pdf" if for_manager else "gesprekskaart.pdf"
-    return [Reply(text), Reply(custom={"document": {"path": str(path.resolve()), "filename": filename}})]
+    replies = [Reply(text), Reply(custom={"document": {"path": str(path.resolve()), "filename": filename}})]
+    screens = render_phone_card(db, chat_id, meeting_id, card_dir(chat_id), for_manager, tz)
+    for number, screen in enumerate(screens, 1):
+        caption = say("phone_card", "caption" if len(screens) == 1 else "caption_page", page=number,
+                      pages=len(screens))
+        replies.append(Reply(caption, custom={"photo": {"path": str(screen.resolve())}}))
+    return replies

@@ -4,14 +4,16 @@ time zone, and conversion between Rasa and flow objects."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlite_utils import Database
 
-from actions.flows.base import Reply, Turn
+from actions.content import say
+from actions.flows.base import Button, Reply, Turn
 from bot.config import get_settings
 from bot.storage import open_db
 
@@ -67,15 +69,40 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
     return turn
 
 
+ATTACHMENTS = ("photo", "document")
+
+
 def send(dispatcher: CollectingDispatcher, replies: List[Reply]) -> None:
     for reply in replies:
         buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
         kwargs: Dict[str, Any] = {}
-        if reply.text:
-            kwargs["text"] = reply.text
+        text, custom = reply.text, reply.custom
+        attachment = next((kind for kind in ATTACHMENTS if custom and custom.get(kind)), None)
+        if custom and attachment and text and not buttons:
+            # Rasa's channel sends text and custom payload as two messages; inside the
+            # payload the text stays with its picture or file, as the caption.
+            custom = {**custom, attachment: {**custom[attachment], "caption": text}}
+            text = ""
+        if text:
+            kwargs["text"] = text
         if buttons:
             kwargs["buttons"] = buttons
-        if reply.custom:
-            kwargs["json_message"] = reply.custom
+        if custom:
+            kwargs["json_message"] = custom
         if kwargs:
             dispatcher.utter_message(**kwargs)
+
+
+def page_buttons(page: int, pages: int, payload: Callable[[int], str]) -> List[Button]:
+    """"Vorige" and "Volgende" for a long list shown in parts; `payload(n)` asks for part n."""
+    buttons: List[Button] = []
+    if page > 1:
+        buttons.append((say("pages", "previous"), payload(page - 1)))
+    if page < pages:
+        buttons.append((say("pages", "next"), payload(page + 1)))
+    return buttons
+
+
+def intent_payload(intent: str, **entities: Any) -> str:
+    """A button payload that sends an intent with entities: /list_goals{"goal_id":"7"}."""
+    return f"/{intent}" + json.dumps({k: str(v) for k, v in entities.items()}, separators=(",", ":"))

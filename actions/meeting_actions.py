@@ -5,6 +5,7 @@ and /voortgang (the user's own numbers)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -13,13 +14,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlite_utils import Database
 
-from actions import card
-from actions.common import chat_id, get_db, send, tz
+from actions import card, scherpe_foto
+from actions.common import chat_id, get_db, intent_payload, now, page_buttons, send, tz
 from actions.content import say
 from actions.dutch_dates import format_dutch
 from actions.flows.base import Reply
-from actions.progress_chart import render_checkin_chart
-from bot.config import get_settings
+from actions.progress_chart import chart_replies
 from bot.storage import checkins, meetings, parse_iso, users
 
 
@@ -34,10 +34,6 @@ def _entities(tracker: Tracker) -> Dict[str, Any]:
         except (ValueError, TypeError):
             pass
     return found
-
-
-def _payload(intent: str, **entities: Any) -> str:
-    return f"/{intent}" + json.dumps({k: str(v) for k, v in entities.items()}, separators=(",", ":"))
 
 
 # --- /voortgang ----------------------------------------------------------------------
@@ -68,10 +64,7 @@ def progress_extras(db: Database, chat_id_: str) -> List[Reply]:
     latest = found[-1]
     text = say("card", "progress_checkins", count=len(found), energy=_score(latest.get("energy")),
                confidence=_score(latest.get("confidence")))
-    chart = render_checkin_chart(found, get_settings().data_dir / "cards" / chat_id_, tz())
-    if chart is None:
-        return [Reply(text)]
-    return [Reply(text, custom={"document": {"path": str(chart), "filename": "voortgang.png"}})]
+    return [Reply(text), *chart_replies(db, chat_id_, card.card_dir(chat_id_), tz(), now())]
 
 
 def _score(value: object) -> str:
@@ -94,13 +87,32 @@ class ActionShowProgress(Action):
 # --- /doelen ------------------------------------------------------------------------------
 
 
-def goals_replies(db: Database, chat_id_: str) -> List[Reply]:
-    """One message per meeting: its goals with status, and buttons per goal."""
+PAGE_GOALS = 3  # goals per part of /doelen (each has up to three buttons)
+
+
+def goal_pages(groups: List[Any]) -> List[List[Any]]:
+    """Meetings packed into parts of about PAGE_GOALS goals; a meeting is never split."""
+    pages: List[List[Any]] = [[]]
+    count = 0
+    for meeting, goals in groups:
+        if pages[-1] and count + len(goals) > PAGE_GOALS:
+            pages.append([])
+            count = 0
+        pages[-1].append((meeting, goals))
+        count += len(goals)
+    return pages
+
+
+def goals_replies(db: Database, chat_id_: str, page: int = 1) -> List[Reply]:
+    """One message per meeting: its goals with status, and buttons per goal;
+    a long list comes in parts with buttons to page through."""
     groups = meetings.list_goals_by_meeting(db, chat_id_)
     if not groups:
         return [Reply(say("card", "goals_none"))]
+    pages = goal_pages(groups)
+    page = min(max(1, page), len(pages))
     replies = [Reply(say("card", "goals_header"))]
-    for meeting, goals in groups:
+    for meeting, goals in pages[page - 1]:
         starts_at = parse_iso(meeting.get("starts_at"))
         when = f" ({format_dutch(starts_at, tz(), with_time=False)})" if starts_at else ""
         lines = [say("card", "goals_meeting", who=card.who_label(meeting.get("with_whom")), when=when)]
@@ -111,11 +123,14 @@ def goals_replies(db: Database, chat_id_: str) -> List[Reply]:
             short = card.shorten(goal["text"], 24)
             if goal["status"] != "reached":
                 buttons.append((say("card", "button_reached", short=short),
-                                _payload("list_goals", goal_id=goal["id"], goal_op="reached")))
-            buttons.append((say("card", "button_edit", short=short), _payload("add_goal", edit_goal_id=goal["id"])))
+                                intent_payload("list_goals", goal_id=goal["id"], goal_op="reached")))
+            buttons.append((say("card", "button_edit", short=short), intent_payload("add_goal", edit_goal_id=goal["id"])))
             buttons.append((say("card", "button_delete", short=short),
-                            _payload("list_goals", goal_id=goal["id"], goal_op="delete")))
+                            intent_payload("list_goals", goal_id=goal["id"], goal_op="delete")))
         replies.append(Reply("\n".join(lines), buttons=buttons))
+    if len(pages) > 1:
+        nav = page_buttons(page, len(pages), lambda n: intent_payload("list_goals", goal_op=f"page_{n}"))
+        replies.append(Reply(say("pages", "page", page=page, pages=len(pages)), buttons=nav))
     return replies
 
 
@@ -144,6 +159,10 @@ class ActionListGoals(Action):
             return []
         entities = _entities(tracker)
         op, goal_id = entities.get("goal_op"), entities.get("goal_id")
+        paging = re.fullmatch(r"page_(\d{1,3})", str(op or ""))
+        if paging:
+            send(dispatcher, goals_replies(db, cid, page=int(paging.group(1))))
+            return []
         if op in ("reached", "delete") and goal_id:
             send(dispatcher, goal_operation(db, cid, goal_id, op))
             return []
@@ -154,21 +173,44 @@ class ActionListGoals(Action):
 # --- /kaart ------------------------------------------------------------------------------------
 
 
+SHARP_PHOTO = "scherpe_foto"
+
+
+def sharp_photo_replies(db: Database, chat_id_: str, meeting_id: int) -> List[Reply]:
+    """The scherpe foto for one meeting, with a button to put it in the user's own words."""
+    meeting = meetings.get_meeting(db, chat_id_, meeting_id)
+    photo = scherpe_foto.build(db, chat_id_, meeting_id, tz(), card.clean_text) if meeting else None
+    if meeting is None or photo is None:
+        return [Reply(say("scherpe_foto", "no_meeting"))]
+    who = card.who_label(meeting.get("with_whom"))
+    intro = say("scherpe_foto", "offer_own" if photo.own_text else "offer", who=who)
+    edit = (say("scherpe_foto", "button_edit"), intent_payload("prepare_meeting", meeting_id=meeting_id,
+                                                         card_version=SHARP_PHOTO))
+    return [Reply(intro + "\n\n" + photo.text()), Reply(say("scherpe_foto", "check"), buttons=[edit])]
+
+
 class ActionShowCard(Action):
     def name(self) -> str:
         return "action_show_card"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         db, cid = get_db(), chat_id(tracker)
+        given = _entities(tracker)
+        version = str(given.get("card_version") or "").lower()
+        if version == SHARP_PHOTO and users.has_consent(db, cid):
+            chosen = meetings.get_meeting(db, cid, given.get("meeting_id")) or meetings.next_meeting(db, cid, now())
+            if chosen is not None:
+                send(dispatcher, sharp_photo_replies(db, cid, chosen["id"]))
+                return []
         meeting = meetings.latest_prepared_meeting(db, cid) if users.has_consent(db, cid) else None
         if meeting is None:
             send(dispatcher, [Reply(say("card", "no_card"))])
             return []
-        manager = str(_entities(tracker).get("card_version") or "").lower() in ("manager", "leidinggevende")
+        manager = version in ("manager", "leidinggevende")
         replies = [Reply(say("card", "card_manager" if manager else "card_again"))]
         replies += card.card_replies(db, cid, meeting["id"], for_manager=manager, tz=tz())
         if not manager:
-            button = (say("card", "manager_button"), _payload("show_card", card_version="manager"))
+            button = (say("card", "manager_button"), intent_payload("show_card", card_version="manager"))
             replies.append(Reply(say("card", "manager_offer"), buttons=[button]))
         send(dispatcher, replies)
         return []

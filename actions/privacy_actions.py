@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import chat_id, get_db, now, send
 from actions.content import say
 from actions.flows.base import Reply
+from actions.flows.figures import export_line
 from bot.config import get_settings
 from bot.storage import privacy
 
@@ -26,6 +27,9 @@ TABLE_NAMES_NL = {
     "reminders": "herinneringen",
     "checkins": "check-ins",
     "practice_attempts": "oefeningen",
+    "inbox": "berichten die ik nog moet beantwoorden",
+    "outbox": "mijn antwoorden aan jou",
+    "chat_messages": "berichten in het gesprek",
 }
 
 
@@ -35,11 +39,13 @@ class ActionExportData(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         user = chat_id(tracker)
-        data = privacy.export_user(get_db(), user)
-        if not data or list(data) == ["users"] and data["users"][0].get("consent") != "yes":
+        data = privacy.export_user(get_db(), user, tracker_db=get_settings().tracker_db)
+        only_settings = list(data) == ["users"] and data["users"][0].get("consent") != "yes"
+        if not data or only_settings:
             send(dispatcher, [Reply(say("onboarding", "export_empty"))])
             return []
         lines = [f"- {TABLE_NAMES_NL.get(table, table)}: {len(rows)}" for table, rows in data.items()]
+        lines.append(export_line(data["users"][0].get("report_optin") if data.get("users") else None))
         out_dir = get_settings().data_dir / "exports" / user
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"mijn-gegevens-{now().strftime('%Y%m%d-%H%M%S')}.json"

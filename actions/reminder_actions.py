@@ -19,11 +19,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlite_utils import Database
 
-from actions.common import chat_id, entities, get_db, now, send, tz
+from actions.calendar_ics import ics_replies
+from actions.card import who_label
+from actions.common import chat_id, entities, get_db, intent_payload, now, page_buttons, send, tz
 from actions.content import say
 from actions.flows.base import Button, Reply
 from actions.flows.timeline import BY_KEY, format_day
-from bot.storage import parse_iso, users
+from bot.storage import meetings, parse_iso, users
 from bot.storage import reminders as store
 
 try:
@@ -102,6 +104,9 @@ def render_reminder(db: Database, chat: str, reminder_id: int, moment: dt.dateti
                 body = say("reminders", "meeting_soon", when=when_text(starts, zone), who=who)
             buttons = [(say("reminders", "button_card"), "/show_card"),
                        (say("reminders", "button_goals"), "/list_goals")]
+            if days_ahead == 1 and meeting.get("id"):  # the evening before: time to check the scherpe foto
+                payload = intent_payload("show_card", card_version="scherpe_foto", meeting_id=meeting["id"])
+                buttons.insert(0, (say("scherpe_foto", "button_show"), payload))
     elif kind in store.CHECKIN_KINDS:
         body = say("reminders", kind)
         buttons = snooze_buttons(int(row["id"]))
@@ -118,16 +123,19 @@ def render_reminder(db: Database, chat: str, reminder_id: int, moment: dt.dateti
     return [Reply(f"{opening}\n\n{body}", buttons=buttons)]
 
 
-def list_replies(db: Database, chat: str, moment: dt.datetime, zone: dt.tzinfo) -> list[Reply]:
-    """What is planned, with a button to cancel each, and the check-in settings."""
+def list_replies(db: Database, chat: str, moment: dt.datetime, zone: dt.tzinfo, page: int = 1) -> list[Reply]:
+    """What is planned, MAX_LISTED at a time with buttons to page, a button to
+    cancel each, and the check-in settings."""
     rows = store.list_upcoming(db, chat, moment)
     user = users.get_user(db, chat) or {}
     paused = int(user.get("reminders_paused") or 0)
     lines: list[str] = []
     buttons: list[Button] = []
+    pages = max(1, -(-len(rows) // MAX_LISTED))
+    page = min(max(1, page), pages)
     if rows:
         lines.append(say("reminders", "list_intro"))
-        for row in rows[:MAX_LISTED]:
+        for row in rows[(page - 1) * MAX_LISTED:page * MAX_LISTED]:
             due = parse_iso(row["due_at"])
             assert due is not None
             label = say("reminders", f"label_{row['kind']}")
@@ -137,8 +145,9 @@ def list_replies(db: Database, chat: str, moment: dt.datetime, zone: dt.tzinfo) 
             short_day = f"{due.astimezone(zone).day}-{due.astimezone(zone).month}"
             buttons.append((say("reminders", "button_cancel", label=say("reminders", f"label_{row['kind']}"),
                                 day=short_day), action_payload("cancel", row["id"])))
-        if len(rows) > MAX_LISTED:
-            lines.append(say("reminders", "list_more", count=len(rows) - MAX_LISTED))
+        if pages > 1:
+            lines.append(say("pages", "page", page=page, pages=pages))
+            buttons.extend(page_buttons(page, pages, lambda n: action_payload(f"page_{n}")))
     else:
         lines.append(say("reminders", "list_empty"))
     if paused >= store.STOPPED_ALL:
@@ -158,10 +167,34 @@ def list_replies(db: Database, chat: str, moment: dt.datetime, zone: dt.tzinfo) 
     return [Reply("\n".join(lines)), Reply(say("reminders", "list_choose"), buttons=buttons)]
 
 
+def cancel_meeting(db: Database, chat: str, meeting_id: object, moment: dt.datetime, zone: dt.tzinfo,
+                   confirmed: bool = False) -> list[Reply]:
+    """The meeting does not take place: no more reminders, and a file that takes it
+    out of the calendar. Asked once more first: a button is easily pressed by mistake."""
+    meeting = meetings.get_meeting(db, chat, meeting_id)
+    if meeting is None or meeting.get("status") == "cancelled":
+        return [Reply(say("calendar", "cancel_failed"))]
+    who = who_label(meeting.get("with_whom"))
+    if not confirmed:
+        buttons = [(say("calendar", "button_cancel_yes"),
+                    intent_payload("manage_reminders", meeting_id=meeting["id"], reminder_action="cancel_meeting_sure")),
+                   (say("calendar", "button_cancel_no"), action_payload("keep_meeting"))]
+        return [Reply(say("calendar", "cancel_sure", who=who), buttons=buttons)]
+    meetings.cancel_meeting(db, chat, meeting["id"])
+    store.cancel_meeting_reminders(db, meeting["id"])
+    replies = [Reply(say("calendar", "cancelled", who=who))]
+    return replies + ics_replies(db, chat, meeting["id"], zone, moment)
+
+
 def apply_action(
-    db: Database, chat: str, action: str, reminder_id: str | None, moment: dt.datetime, zone: dt.tzinfo
+    db: Database, chat: str, action: str, reminder_id: str | None, moment: dt.datetime, zone: dt.tzinfo,
+    meeting_id: object = None,
 ) -> list[Reply]:
     """Carry out one reminder_action and confirm it in words."""
+    if action in ("cancel_meeting", "cancel_meeting_sure"):
+        return cancel_meeting(db, chat, meeting_id, moment, zone, confirmed=action == "cancel_meeting_sure")
+    if action == "keep_meeting":
+        return [Reply(say("calendar", "cancel_kept"))]
     if action in SNOOZE_ACTIONS and reminder_id:
         row = store.snooze(db, chat, int(reminder_id), SNOOZE_ACTIONS[action], moment, zone)
         if row is None:
@@ -186,6 +219,9 @@ def apply_action(
         due = parse_iso(row["due_at"])
         assert due is not None
         return [Reply(say("reminders", "resumed_next", when=when_text(due, zone)))]
+    paging = re.fullmatch(r"page_(\d{1,3})", action)
+    if paging:
+        return list_replies(db, chat, moment, zone, page=int(paging.group(1)))
     match = re.fullmatch(r"interval_([456])", action)
     if match:
         weeks = int(match.group(1))
@@ -230,7 +266,7 @@ class ActionManageReminders(Action):
             text = (tracker.latest_message or {}).get("text") or ""
             if not action:
                 action = "list" if text.strip().startswith("/") else action_from_text(text)
-            replies = apply_action(db, chat, str(action), reminder_id, moment, zone)
+            replies = apply_action(db, chat, str(action), reminder_id, moment, zone, given.get("meeting_id"))
         send(dispatcher, replies)
         # Entities are per message: clear the slots so an old id is never reused.
         return [SlotSet("reminder_id", None), SlotSet("reminder_action", None)]

@@ -1,4 +1,4 @@
-"""Entry point: `python -m bot run|chat|train|reminders ...`."""
+"""Entry point: `python -m bot run|chat|train|reminders|report ...`."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     train = sub.add_parser("train", help="train the model if its inputs changed")
     train.add_argument("--config", default="config.yml")
     sub.add_parser("reminders", help="operator commands: list, add", add_help=False)
+    sub.add_parser("report", help="anonymous outcome figures for the organisation (read only)", add_help=False)
     args, rest = parser.parse_known_args(argv)
     # Databases, logs and cards hold personal data: readable by this user only.
     os.umask(0o077)
@@ -48,6 +49,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         from bot.reminders_cli import main as reminders_main
 
         return reminders_main(rest)
+    if args.command == "report":
+        from bot.report import main as report_main
+
+        return report_main(rest)
     if rest:
         parser.error(f"unknown arguments: {rest}")
 
@@ -71,11 +76,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                 pass
         return status
     _logging()
-    from bot.app import run_telegram
+    from bot.app import OWNER_TAKEN, claim_owner, run_telegram
 
+    owner = claim_owner(settings)  # before starting anything: a second bot on this database refuses at once
+    if owner is None:
+        raise SystemExit(OWNER_TAKEN)
     with services_running(settings, config) as services:
         print("Regiecoach draait op Telegram. Stoppen met Ctrl-C.", flush=True)
-        run_telegram(settings, services)
+        run_telegram(settings, services, owner=owner)
     return 0
 
 

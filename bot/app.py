@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import fcntl
 import logging
 import secrets
 import sys
-from typing import Any, Optional
+from pathlib import Path
+from typing import IO, Any, Optional
 
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.bridge import Bridge, RasaClient
@@ -33,14 +36,37 @@ def make_scheduler(db: Any, bridge: Bridge, settings: Settings) -> Optional[Any]
 
 HOUSEKEEPING_EVERY = 6 * 3600
 KEEP_DAYS = 30
+# Telegram redelivers an unconfirmed update for about a day; longer, an old
+# key could only make a new bot's update with the same id look handled.
+KEEP_UPDATE_KEYS = dt.timedelta(hours=24)
+
+
+OWNER_TAKEN = ("Regiecoach draait al op deze database (bijvoorbeeld `make run` in een ander venster). "
+               "Stop die eerst; twee bots op één database nemen elkaars berichten.")
+
+
+def claim_owner(settings: Settings) -> Optional[IO[str]]:
+    """One process owns the bridge and the scheduler of a database: an fcntl
+    lock on a file next to it, freed by the kernel when the process dies.
+    Returns the open lock file (keep it open), or None if another owns it."""
+    path = Path(f"{settings.db_path}.owner.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
 
 
 def housekeeping(db: Any, settings: Settings, now: Optional[dt.datetime] = None) -> int:
-    """Store the minimum: drop sent outbox rows, handled update ids, old buttons
-    and Rasa tracker events older than 30 days (flow state lives in drafts)."""
+    """Store the minimum: drop sent outbox rows, old buttons and Rasa tracker
+    events older than 30 days (flow state lives in drafts), and handled update
+    ids older than a day."""
     now = now or dt.datetime.now(dt.timezone.utc)
     cutoff = now - dt.timedelta(days=KEEP_DAYS)
-    removed = conversations.prune_outbox(db, cutoff)
+    removed = conversations.prune_outbox(db, cutoff, updates_before=now - KEEP_UPDATE_KEYS)
     removed += privacy.prune_tracker(settings.tracker_db, cutoff.timestamp())
     return removed
 
@@ -73,16 +99,24 @@ async def _watch(services: Services, stop: asyncio.Event) -> None:
 
 
 async def run_local(settings: Settings, services: Services, chat_id: str = "local") -> int:
-    """The terminal chat. Returns 1 when a service died, else 0."""
+    """The terminal chat. Returns 1 when a service died, else 0.
+    When another process owns this database (make run), the chat runs as a
+    client: only its own chat, no scheduler, no housekeeping."""
+    owner = claim_owner(settings)
+    if owner is None:
+        print(f"Regiecoach draait al op deze database. Deze chat doet alleen gesprek '{chat_id}': "
+              "geen herinneringen, geen berichten van anderen.", file=sys.stderr, flush=True)
     db = open_db(settings.db_path)
     channel = TerminalChannel()
     rasa = RasaClient(settings.rasa_url, services.token)
-    bridge = Bridge(db, rasa, channel, tracker_db=str(settings.tracker_db), min_interval=0)
+    bridge = Bridge(db, rasa, channel, tracker_db=str(settings.tracker_db), min_interval=0,
+                    only_chat=None if owner else chat_id)
     await bridge.resend_pending()
-    scheduler = make_scheduler(db, bridge, settings)
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(_watch(services, stop)),
-             asyncio.create_task(_housekeeping_loop(db, settings, stop))]
+    tasks = [asyncio.create_task(_watch(services, stop)), asyncio.create_task(bridge.run_forever(stop))]
+    scheduler = make_scheduler(db, bridge, settings) if owner else None
+    if owner:
+        tasks.append(asyncio.create_task(_housekeeping_loop(db, settings, stop)))
     if scheduler is not None:
         tasks.append(asyncio.create_task(scheduler.run_forever(stop)))
     interactive = sys.stdin.isatty()
@@ -98,14 +132,19 @@ async def run_local(settings: Settings, services: Services, chat_id: str = "loca
     await asyncio.gather(chat, stopper, *tasks, return_exceptions=True)
     await rasa.close()
     db.close()
+    if owner:
+        owner.close()
     # The chat may end (end of input) before the watcher saw a dead service.
     return 1 if stop_reason_dead or _report_dead(services) else 0
 
 
-def run_telegram(settings: Settings, services: Services) -> None:
-    from bot.telegram_app import TelegramChannel, build_application, register_commands
+def run_telegram(settings: Settings, services: Services, owner: Optional[IO[str]] = None) -> None:
+    from bot.telegram_app import TelegramChannel, build_application, register_commands, start_intake
 
     assert settings.telegram_token
+    owner = owner or claim_owner(settings)
+    if owner is None:
+        raise SystemExit(OWNER_TAKEN)
     state: dict = {}
 
     async def post_init(application: Application) -> None:
@@ -113,11 +152,16 @@ def run_telegram(settings: Settings, services: Services) -> None:
         rasa = RasaClient(settings.rasa_url, services.token)
         bridge = Bridge(db, rasa, TelegramChannel(application), tracker_db=str(settings.tracker_db))
         application.bot_data["bridge"] = bridge
-        await register_commands(application)
+        start_intake(application)
+        try:
+            await register_commands(application)
+        except TelegramError as error:  # Telegram unreachable at boot: the bot starts anyway
+            log.warning("could not register the commands: %s", type(error).__name__)
         await bridge.resend_pending()
         stop = asyncio.Event()
         scheduler = make_scheduler(db, bridge, settings)
-        state.update(db=db, rasa=rasa, stop=stop, tasks=[asyncio.create_task(_housekeeping_loop(db, settings, stop))])
+        state.update(db=db, rasa=rasa, stop=stop, tasks=[asyncio.create_task(_housekeeping_loop(db, settings, stop)),
+                                                         asyncio.create_task(bridge.run_forever(stop))])
         if scheduler is not None:
             state["tasks"].append(asyncio.create_task(scheduler.run_forever(stop)))
 
@@ -137,7 +181,7 @@ def run_telegram(settings: Settings, services: Services) -> None:
 
     application = build_application(settings.telegram_token, settings.telegram_base_url,
                                     settings.telegram_base_file_url, post_init=post_init,
-                                    post_shutdown=post_shutdown)
+                                    post_shutdown=post_shutdown, db_path=settings.db_path)
     # Never drop_pending_updates: updates that arrived while we were down are answered.
     if settings.webhook_url:
         # The secret token makes PTB refuse webhook calls that do not come from Telegram.

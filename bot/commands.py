@@ -19,6 +19,7 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
     "voortgang": ("/show_progress", "Mijn voortgang"),
     "mijngegevens": ("/export_data", "Mijn gegevens opvragen"),
     "wissen": ("/delete_data", "Mijn gegevens wissen"),
+    "privacy": ("/privacy_choice", "Meetellen in anonieme cijfers (of niet)"),
     "stop": ("/stop", "Stoppen met waar ik mee bezig ben"),
 }
 

@@ -9,6 +9,9 @@ from typing import Dict, Optional
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
+# In the data dir: the bot's Telegram username, written by the Telegram process at
+# start and read by the action server (for t.me links in calendar files).
+BOT_USERNAME_FILE = "telegram_bot_username"
 
 
 def read_dotenv(path: Path) -> Dict[str, str]:

@@ -36,23 +36,6 @@ def _lexicon() -> Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]:
     return anywhere, alone, fillers
 
 
-@lru_cache(maxsize=1)
-def _not_crisis() -> Tuple[str, ...]:
-    data = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
-    return tuple(normalise(p) for p in data.get("not_crisis", []) if p)
-
-
-def is_known_not_crisis(text: str) -> bool:
-    """True for phrasings the NLU contract names as *not* crisis ("ik kan niet
-    meer werken", "doodmoe") when no crisis phrase matches. Used to overrule a
-    classifier that guessed crisis from look-alike words; never overrules the
-    lexicon."""
-    if is_crisis(text):
-        return False
-    padded = f" {normalise(text)} "
-    return any(f" {phrase} " in padded for phrase in _not_crisis())
-
-
 def _strip_fillers(words: List[str], fillers: Tuple[str, ...]) -> str:
     """Drop filler phrases (longest first) wherever they stand, on word boundaries.
 
@@ -65,6 +48,16 @@ def _strip_fillers(words: List[str], fillers: Tuple[str, ...]) -> str:
         while needle in text:
             text = text.replace(needle, " ")
     return " ".join(text.split())
+
+
+# Dutch puts the verb before "ik" after an opening word ("soms wil ik dood",
+# "nu zie ik het niet meer zitten"): match the lexicon's "ik wil" order too.
+INVERSION = re.compile(r"\b(wil|kan|ben|heb|zie|denk|hou|houd|trek|wou|ga|leef)\s+ik\b")
+
+
+def _word_orders(norm: str) -> List[str]:
+    swapped = INVERSION.sub(lambda m: f"ik {m.group(1)}", norm)
+    return [norm] if swapped == norm else [norm, swapped]
 
 
 def is_crisis(text: str) -> bool:
@@ -81,11 +74,13 @@ def is_crisis(text: str) -> bool:
     anywhere, alone, fillers = _lexicon()
     # `anywhere` phrases also match with filler words removed:
     # "ik wil er eigenlijk niet meer zijn".
-    for variant in {norm, _strip_fillers(norm.split(), fillers)}:
-        padded = f" {variant} "
-        if any(f" {phrase} " in padded for phrase in anywhere if phrase):
-            return True
+    for order in _word_orders(norm):
+        for variant in {order, _strip_fillers(order.split(), fillers)}:
+            padded = f" {variant} "
+            if any(f" {phrase} " in padded for phrase in anywhere if phrase):
+                return True
     alone_cores = {_strip_fillers(p.split(), fillers) for p in alone if p}
     alone_cores.discard("")
     parts = [norm] + [normalise(s) for s in re.split(r"[.,!?;:\n]+", text or "")]
-    return any(_strip_fillers(part.split(), fillers) in alone_cores for part in parts if part)
+    return any(_strip_fillers(order.split(), fillers) in alone_cores
+               for part in parts if part for order in _word_orders(part))

@@ -26,11 +26,25 @@ log = logging.getLogger(__name__)
 TRAIN_LOCK = Path("/tmp/regiecoach-train.lock")
 
 
-def fingerprint(config: Path) -> str:
-    """Hash of everything training reads: the config, domain.yml and data/."""
-    digest = hashlib.sha256()
+# What a trained model depends on besides data/: our NLU components, the
+# in-repo modules they import and the files those read. A change in any of
+# them retrains (tests/test_launcher.py checks the list is complete).
+MODEL_CODE = ("rasa_addons", "bot/__init__.py", "bot/crisis.py", "content/crisis_lexicon.yml")
+
+
+def model_inputs(config: Path) -> List[Path]:
+    """Every file training reads: the config, domain.yml, data/ and MODEL_CODE."""
     files = [config, ROOT / "domain.yml"] + sorted(p for p in (ROOT / "data").rglob("*") if p.is_file())
-    for path in files:
+    for name in MODEL_CODE:
+        path = ROOT / name
+        files += sorted(p for p in path.rglob("*.py")) if path.is_dir() else [path]
+    return files
+
+
+def fingerprint(config: Path) -> str:
+    """Hash of everything training reads (model_inputs)."""
+    digest = hashlib.sha256()
+    for path in model_inputs(config):
         digest.update(str(path.resolve().relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

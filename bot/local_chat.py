@@ -28,6 +28,8 @@ class TerminalChannel:
             lines.append(message.text)
         if message.document:
             lines.append(f"[Document: {message.document.get('filename')} -> {message.document.get('path')}]")
+        if message.photo:
+            lines.append(f"[Foto: {message.photo.get('path')}]")
         if message.buttons:
             self.buttons = [(title, button_id) for (title, _), button_id in zip(message.buttons, button_ids)]
             lines.extend(f"  {number}) {title}" for number, (title, _) in enumerate(self.buttons, start=1))
@@ -71,16 +73,17 @@ async def chat_loop(bridge: Bridge, channel: TerminalChannel, chat_id: str,
         line = await lines.get()
         if line is None:
             return
-        text = line.rstrip("\n")
+        typed = text = line.rstrip("\n")
         button_id = channel.resolve(text)
         if button_id:
             button = bridge.press_button(chat_id, button_id)
             channel.buttons = []
             if button:
-                text = button["payload"]
+                typed, text = "", button["payload"]
         elif text.startswith("/"):
             text = payload_for_command(text) or text
-        await bridge.handle_text(chat_id, text, f"local:{uuid.uuid4().hex}")
+        # The crisis check reads what was typed, also when Rasa gets a command's payload.
+        await bridge.handle_text(chat_id, text, f"local:{uuid.uuid4().hex}", crisis_text=typed)
 
 
 def stdin_reader(stream: TextIO = sys.stdin) -> Callable[[], Optional[str]]:

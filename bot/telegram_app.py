@@ -3,18 +3,24 @@
 Private chats only. Text goes through the bridge; Rasa buttons become inline
 keyboards whose callback_data is a short id; non-text messages get a short
 Dutch reply. Updates of one chat are handled in order, different chats
-concurrently (PerChatUpdateProcessor).
+concurrently (PerChatUpdateProcessor). Each message is written to the inbox
+before Telegram learns we have it (InboxQueue), and a crisis message gets its
+reply before it waits for anything.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Dict, Optional, Sequence
+from typing import Any, Awaitable, Callable, Coroutine, Dict, Optional, Sequence, Set, Union
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import Forbidden, RetryAfter
+import sqlite_utils
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -27,25 +33,110 @@ from telegram.ext import (
 )
 
 from actions.content import say
-from bot.bridge import Bridge, ChatBlocked, OutMessage
-from bot.commands import COMMANDS, payload_for_command
+from bot.bridge import CRISIS_PAYLOAD, Bridge, ChatBlocked, OutMessage, PermanentSendError, utf16_fit
+from bot.commands import payload_for_command
+from bot.config import get_settings
+from bot.crisis import is_crisis
 from bot.ratelimit import RateLimiter
+from bot.storage import conversations
+from bot.storage.db import utcnow
+from bot.telegram_manners import introduce, typing_while_slow
 
 log = logging.getLogger(__name__)
 
+CAPTION_LIMIT = 1024
+
+
+def update_key(bot: Bot, update: Update) -> str:
+    """Update ids are per bot (a new bot starts anywhere), so the key names the bot."""
+    return f"tg:{bot.id}:{update.update_id}"
+
+
+@dataclass
+class Incoming:
+    chat_id: str
+    key: str
+    text: str  # what Rasa gets: the text, a command's payload or a button's payload
+    typed: str  # what the user typed (or the caption): checked for crisis
+
+
+def incoming(update: Update, bot: Bot, button_payload: Callable[[str, str], Optional[str]]) -> Optional[Incoming]:
+    """The message in a private-chat update, or None for anything else."""
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return None
+    key, chat_id = update_key(bot, update), str(chat.id)
+    if update.callback_query is not None:
+        payload = button_payload(chat_id, update.callback_query.data or "")
+        return Incoming(chat_id, key, payload, "") if payload else None
+    message = update.message
+    if message is None:
+        return None
+    if message.text is not None:
+        text = message.text
+        if text.startswith("/"):
+            text = payload_for_command(text) or "/help"
+        return Incoming(chat_id, key, text, message.text)
+    caption = message.caption or ""
+    return Incoming(chat_id, key, CRISIS_PAYLOAD, caption) if is_crisis(caption) else None
+
+
+class InboxQueue(asyncio.Queue):  # type: ignore[type-arg]
+    """PTB's update queue. Polling confirms an update to Telegram with the next
+    getUpdates, and a webhook answers 200 as soon as the update is in this
+    queue; so each message is first written to the inbox here (on its own
+    connection with a short timeout, so a locked database never holds up
+    intake). After a crash the bridge answers it from there."""
+
+    def __init__(self, db_path: Optional[Union[str, Path]] = None) -> None:
+        super().__init__()
+        self.bot: Optional[Bot] = None  # set once the bot knows its id
+        self._db = (sqlite_utils.Database(sqlite3.connect(str(db_path), timeout=1.0, check_same_thread=False))
+                    if db_path is not None else None)
+        self._db_lock = threading.Lock()
+
+    async def put(self, item: Any) -> None:
+        if self._db is not None and self.bot is not None and isinstance(item, Update):
+            try:
+                await asyncio.to_thread(self._record, item)
+            except sqlite3.Error as error:
+                log.warning("could not keep an incoming message in the inbox: %s", error)
+        await super().put(item)
+
+    def _record(self, update: Update) -> None:
+        db, bot = self._db, self.bot
+        assert db is not None and bot is not None
+        with self._db_lock:
+            found = incoming(update, bot, lambda chat, button: conversations.peek_button(db, chat, button))
+            if found is not None:
+                conversations.record_incoming(db, found.chat_id, found.key, found.text, utcnow())
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Concurrent across chats, in order within one chat."""
+    """Concurrent across chats, in order within one chat. The chat's lock is
+    taken before the limit on concurrent updates, so a burst from one chat
+    waits in its own line and never takes the slots of the others. Before
+    both, `first` sees the update (the crisis reply goes out at once)."""
 
     def __init__(self, max_concurrent_updates: int = 64) -> None:
-        super().__init__(max_concurrent_updates)
+        # PTB takes its own limit before do_process_update: made wide, ours comes after the chat's lock.
+        super().__init__(1_000_000)
+        self._limit = asyncio.Semaphore(max_concurrent_updates)
         self._locks: Dict[int, asyncio.Lock] = {}
+        self.first: Optional[Callable[[object], Coroutine[Any, Any, None]]] = None
+        self._first_tasks: Set[asyncio.Task[None]] = set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self.first is not None:
+            # Its own task: nothing is awaited before the chat's lock, so updates keep their order.
+            task = asyncio.create_task(self.first(update))
+            self._first_tasks.add(task)
+            task.add_done_callback(self._first_tasks.discard)
         chat_id = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else 0
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         async with lock:
-            await coroutine
+            async with self._limit:
+                await coroutine
 
     async def initialize(self) -> None:
         pass
@@ -72,6 +163,8 @@ class TelegramChannel:
                 [[InlineKeyboardButton(title[:64], callback_data=button_id)]
                  for (title, _), button_id in zip(message.buttons, button_ids)]
             )
+        if not str(chat_id).lstrip("-").isdigit():  # e.g. the local chat's "local": never a Telegram chat
+            raise PermanentSendError("not a Telegram chat id")
         for attempt in range(self.max_attempts):
             await self.limiter.acquire()
             try:
@@ -79,6 +172,10 @@ class TelegramChannel:
                 return
             except Forbidden as error:
                 raise ChatBlocked(str(chat_id)) from error
+            except BadRequest as error:
+                raise PermanentSendError(f"Telegram refused it: {type(error).__name__}") from error
+            except FileNotFoundError as error:
+                raise PermanentSendError("its file is gone") from error
             except RetryAfter as error:
                 delay = error.retry_after if isinstance(error.retry_after, (int, float)) else error.retry_after.total_seconds()
                 log.warning("Telegram asked to wait %.0f s (attempt %d)", delay, attempt + 1)
@@ -87,16 +184,17 @@ class TelegramChannel:
 
     async def _send(self, chat_id: int, message: OutMessage, markup: Optional[InlineKeyboardMarkup]) -> None:
         bot = self.application.bot
+        caption = message.text[:utf16_fit(message.text, CAPTION_LIMIT)] or None
+        if message.photo:
+            with Path(message.photo["path"]).open("rb") as handle:
+                await bot.send_photo(chat_id, photo=handle, caption=caption, reply_markup=markup)
+            return
         if message.document:
             path = Path(message.document["path"])
             filename = message.document.get("filename") or path.name
-            caption = message.text[:1024] or None
             with path.open("rb") as handle:
-                if filename.endswith(".png"):  # the /voortgang chart shows as a picture
-                    await bot.send_photo(chat_id, photo=handle, caption=caption, reply_markup=markup)
-                else:
-                    await bot.send_document(chat_id, document=handle, filename=filename, caption=caption,
-                                            reply_markup=markup)
+                await bot.send_document(chat_id, document=handle, filename=filename, caption=caption,
+                                        reply_markup=markup)
             if message.document.get("delete_after_send"):
                 path.unlink(missing_ok=True)
             return
@@ -107,15 +205,31 @@ def _bridge(context: ContextTypes.DEFAULT_TYPE) -> Bridge:
     return context.application.bot_data["bridge"]
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    if message is None or update.effective_chat is None:
+async def crisis_first(application: Application, update: object) -> None:
+    """Runs before the update waits for its chat or for Rasa: a crisis in a
+    text, a command or a caption gets the crisis reply at once."""
+    bridge = application.bot_data.get("bridge")
+    if bridge is None or not isinstance(update, Update) or update.message is None:
         return
-    text = message.text or ""
-    if text.startswith("/"):
-        payload = payload_for_command(text)
-        text = payload if payload else "/help"
-    await _bridge(context).handle_text(str(update.effective_chat.id), text, f"tg:{update.update_id}")
+    found = incoming(update, application.bot, lambda chat, button: None)
+    if found is not None and found.typed:
+        await bridge.crisis_first(found.chat_id, found.typed, found.key)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    found = incoming(update, context.bot, lambda chat, button: None)
+    if found is not None:
+        async with typing_while_slow(context.bot, int(found.chat_id)):
+            await _bridge(context).handle_text(found.chat_id, found.text, found.key, crisis_text=found.typed)
+
+
+async def _answer(query: Any, text: Optional[str] = None) -> None:
+    """Stop the button's spinner. Cosmetic: a press that comes late ("query is
+    too old") or a Telegram hiccup here never loses the press."""
+    try:
+        await query.answer(text)
+    except TelegramError as error:
+        log.info("could not answer a button press: %s", type(error).__name__)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -124,32 +238,41 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     bridge = _bridge(context)
     chat_id = str(update.effective_chat.id)
-    button = bridge.press_button(chat_id, query.data or "")
-    if button is None:
-        await query.answer(say("bridge", "old_button"))
+    if conversations.peek_button(bridge.db, chat_id, query.data or "") is None:
+        await _answer(query, say("bridge", "old_button"))
         return
-    await query.answer()
+    await _answer(query)
+    button = bridge.press_button(chat_id, query.data or "")
+    if button is None:  # pressed twice at once: the other press counts
+        return
     try:
         # Remove the keyboard and show what was chosen, so old buttons can't be pressed twice.
         await query.edit_message_reply_markup(reply_markup=None)
-    except Exception:  # the message may be too old to edit; the press still counts
+    except TelegramError:  # the message may be too old to edit; the press still counts
         log.info("could not remove a keyboard")
-    await bridge.handle_text(chat_id, button["payload"], f"tg:{update.update_id}")
+    async with typing_while_slow(context.bot, update.effective_chat.id):
+        await bridge.handle_text(chat_id, button["payload"], update_key(context.bot, update), crisis_text="")
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_chat is None:
         return
-    await _bridge(context).handle_unsupported(str(update.effective_chat.id), f"tg:{update.update_id}")
+    caption = update.message.caption or "" if update.message else ""
+    await _bridge(context).handle_unsupported(str(update.effective_chat.id), update_key(context.bot, update), caption)
 
 
 def build_application(token: str, base_url: Optional[str] = None, base_file_url: Optional[str] = None,
-                      request: Any = None, post_init: Any = None, post_shutdown: Any = None) -> Application:
+                      request: Any = None, post_init: Any = None, post_shutdown: Any = None,
+                      db_path: Optional[Union[str, Path]] = None) -> Application:
+    """With db_path, every message is kept in the inbox before Telegram hears
+    we have it; the bot is told its id in `start_intake`."""
+    processor = PerChatUpdateProcessor()
     builder: ApplicationBuilder = (
         Application.builder()
         .token(token)
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(processor)
+        .update_queue(InboxQueue(db_path))
     )
     if base_url:
         builder = builder.base_url(base_url)
@@ -162,6 +285,11 @@ def build_application(token: str, base_url: Optional[str] = None, base_file_url:
     if post_shutdown is not None:
         builder = builder.post_shutdown(post_shutdown)
     application = builder.build()
+
+    async def first(update: object) -> None:
+        await crisis_first(application, update)
+
+    processor.first = first
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private & filters.TEXT, on_text))
     application.add_handler(CallbackQueryHandler(on_button))
@@ -169,5 +297,13 @@ def build_application(token: str, base_url: Optional[str] = None, base_file_url:
     return application
 
 
+def start_intake(application: Application) -> None:
+    """After initialize (the bot knows its id): keep incoming messages in the inbox."""
+    queue = application.update_queue
+    if isinstance(queue, InboxQueue):
+        queue.bot = application.bot
+
+
 async def register_commands(application: Application) -> None:
-    await application.bot.set_my_commands([BotCommand(name, description) for name, (_, description) in COMMANDS.items()])
+    """The command menu, the Dutch description and the username for t.me links (bot/telegram_manners.py)."""
+    await introduce(application, get_settings().data_dir)

@@ -3,7 +3,9 @@ shared-secret check.
 
 Rasa's `--auth-token` protects the HTTP API but not the REST webhook, so any
 local process could post as any chat id. This channel refuses requests without
-the token the launcher generated (header `X-Regiecoach-Token`).
+the token the launcher generated (header `X-Regiecoach-Token`). The bridge's
+metadata (the update key) is kept on the user event in the tracker, so the
+bridge can read a turn's replies back after a timeout.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ class RegiecoachInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> RegiecoachInput:
         return cls(os.environ.get("REGIECOACH_RASA_TOKEN") or (credentials or {}).get("token"))
+
+    def get_metadata(self, request: Request) -> Optional[Dict[str, Any]]:
+        metadata = (request.json or {}).get("metadata")
+        return metadata if isinstance(metadata, dict) else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)

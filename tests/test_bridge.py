@@ -43,15 +43,6 @@ def test_unsent_reply_is_sent_after_restart_without_asking_rasa_again(fresh_db):
     assert len(rasa.messages) == 1
 
 
-def test_message_in_flight_at_a_crash_is_not_sent_twice(fresh_db, now):
-    conversations.store_replies(fresh_db, "7", "tg:9", [OutMessage("Hoi").to_json()], now)
-    row = conversations.pending_outbox(fresh_db)[0]
-    conversations.set_outbox_status(fresh_db, row["id"], "sending")  # then the process died
-    channel = RecordingChannel()
-    run(make_bridge(fresh_db, channel=channel).resend_pending())
-    assert channel.texts == []
-
-
 def test_crisis_reply_goes_out_when_rasa_is_down(fresh_db):
     channel = RecordingChannel()
     run(make_bridge(fresh_db, ScriptedRasa(down=True), channel).handle_text("7", "ik zie het niet meer zitten", "tg:2"))

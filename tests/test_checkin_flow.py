@@ -49,7 +49,10 @@ def test_first_checkin_full_path(fresh_db, consenting_user, now):
     assert "een 5 is en geen 3" in chat.say("5")
     chat.say("Ik slaap beter")
     assert "wat zou helpen om er een 1 van te maken" in chat.say("0").lower()
-    goals_question = chat.say("Een gesprek met mijn leidinggevende")
+    regie_question = chat.say("Een gesprek met mijn leidinggevende")
+    assert "Hoeveel regie heb je nu over je re-integratie, van 0 tot 10?" in regie_question
+    assert [b[0] for b in chat.last[-1].buttons] == [str(n) for n in range(11)]
+    goals_question = chat.say("6")
     assert "twee ochtenden per week" in goals_question
     chat.say("Ik heb het voorgesteld en het mag")
     chat.say("Ik ben elke dag gaan wandelen, ook toen het regende en ik er eigenlijk helemaal geen zin in had")
@@ -57,6 +60,7 @@ def test_first_checkin_full_path(fresh_db, consenting_user, now):
     summary = chat.say("volgende week dinsdag")
     assert "energie is een 5" in summary
     assert "vertrouwen in je werk is een 0" in summary
+    assert "regie over je re-integratie is een 6" in summary
     assert "…" in summary and "ook toen het regende en ik er eigenlijk helemaal geen zin in had" not in summary
     assert "Mijn leidinggevende bellen" in summary and "dinsdag 24 november" in summary
     assert [b[0] for b in chat.last[-1].buttons] == ["Elke 4 weken", "Elke 5 weken", "Elke 6 weken"]
@@ -65,7 +69,7 @@ def test_first_checkin_full_path(fresh_db, consenting_user, now):
     assert chat.running is None
     assert "zondag 27 december om 19:30" in done
     stored = checkins.last_checkin(fresh_db, consenting_user)
-    assert (stored["energy"], stored["confidence"], stored["next_step_date"]) == (5, 0, "2026-11-24")
+    assert (stored["energy"], stored["confidence"], stored["regie"], stored["next_step_date"]) == (5, 0, 6, "2026-11-24")
     assert users.get_user(fresh_db, consenting_user)["checkin_weeks"] == 5
     due = parse_iso(rem.next_checkin(fresh_db, consenting_user)["due_at"]).astimezone(AMS)
     assert due == dt.datetime(2026, 12, 27, 19, 30, tzinfo=AMS)
@@ -161,3 +165,55 @@ def test_finishing_a_checkin_cancels_the_pending_nudge(fresh_db, consenting_user
         chat.say(answer)
     assert [r["kind"] for r in rem.list_upcoming(fresh_db, consenting_user, now)] == ["checkin"]
     assert iso(now) < rem.next_checkin(fresh_db, consenting_user)["due_at"]
+
+
+def _quick_checkin(db, chat_id, now):
+    """A check-in answered with the least typing; returns every text it showed."""
+    chat = Chat(db, chat_id, now)
+    seen = [texts(chat.last)]
+    for answer in ("Goed", "6", "overslaan", "7", "overslaan"):
+        seen.append(chat.say(answer))
+    finish(chat, seen)
+    return "\n".join(seen)
+
+
+def finish(chat, seen, limit=12):
+    """Skip what can be skipped; the first time, pick the interval and part of the day."""
+    for _ in range(limit):
+        if not chat.running:
+            return
+        titles = [b[0] for b in chat.last[-1].buttons] if chat.last else []
+        seen.append(chat.say(next((t for t in titles if t in ("Elke 4 weken", "Ochtend")), "overslaan")))
+    raise AssertionError("the check-in did not finish")
+
+
+def test_the_regie_question_comes_at_most_every_third_checkin(fresh_db, consenting_user, now):
+    asked = []
+    for n in range(7):
+        moment = now + dt.timedelta(weeks=4 * n)
+        shown = _quick_checkin(fresh_db, consenting_user, moment)
+        asked.append("Hoeveel regie" in shown)
+    assert asked == [True, False, False, True, False, False, True]
+    stored = checkins.list_checkins(fresh_db, consenting_user)
+    assert len(stored) == 7
+    # Skipped here, so stored as empty, never as a made-up number.
+    assert [c["regie"] for c in stored] == [None] * 7
+
+
+def test_the_regie_score_is_stored_and_read_back_for_the_chart(fresh_db, consenting_user, now):
+    chat = Chat(fresh_db, consenting_user, now)
+    for answer in ("Prima", "6", "overslaan", "7", "overslaan"):
+        chat.say(answer)
+    assert "0 tot 10" in chat.say("geen idee")  # not a number: asked again
+    chat.say("acht")
+    finish(chat, [])
+    # list_checkins feeds the /voortgang chart.
+    assert [c["regie"] for c in checkins.list_checkins(fresh_db, consenting_user)] == [8]
+
+
+def test_no_regie_question_in_the_checkin_after_a_crisis(fresh_db, consenting_user, now):
+    users.mark_crisis(fresh_db, consenting_user, now - dt.timedelta(days=2))
+    chat = Chat(fresh_db, consenting_user, now)
+    seen = [texts(chat.last), chat.say("Het gaat iets beter"), chat.say("Nu verder")]
+    finish(chat, seen)
+    assert not any("regie" in text.lower() for text in seen)

@@ -232,3 +232,41 @@ def test_telegram_mode_answers_through_a_local_bot_api_server(stack):
         output = bot.communicate(timeout=30)[0]
         api.stop()
     assert "fake-token-for-tests" not in output  # the token never reaches the logs
+
+
+def test_crisis_after_2000_characters_reaches_rasa_so_yes_answers_the_crisis_question(stack):
+    chat = Conversation(stack, "e2e-crisis-long")
+    reply = chat.say("Het gaat al lang niet goed op mijn werk. " * 60 + "Ik wil niet meer leven.")
+    assert reply.count("0800-0113") == 1 and "112" in reply
+    answer = chat.say("ja")  # the answer to "denk je aan zelfmoord?", not a cheerful "Fijn"
+    assert "Dank je" in answer and "113" in answer
+
+
+def test_rasa_keeps_the_update_key_so_a_turn_can_be_read_back_from_its_tracker(stack):
+    chat = Conversation(stack, "e2e-readback")
+    reply = chat.say("wat doet een bedrijfsarts?")
+    settings = stack["settings"]
+
+    async def read_back():
+        rasa = RasaClient(settings.rasa_url, stack["services"].token)
+        found = await rasa.turn_replies("e2e-readback", f"test:e2e-readback:1:{os.getpid()}")
+        await rasa.close()
+        return found
+
+    found = asyncio.run(read_back())
+    assert found and found[0]["text"].strip() in reply
+
+
+def test_erase_removes_the_users_messages_from_rasas_tracker(stack):
+    from bot.storage import privacy
+
+    chat = Conversation(stack, "e2e-erase")
+    chat.say("/start")
+    chat.press("Ja, dat is goed")
+    chat.press("In dienst bij een werkgever")
+    asked = chat.say("/delete_data")
+    assert "terugdraaien" in asked, asked
+    chat.press(say("onboarding", "erase_yes"))
+    texts = [m["text"] for m in privacy.tracker_messages(stack["settings"].tracker_db, "e2e-erase")]
+    assert say("onboarding", "consent_question").strip() not in texts
+    assert not any("Ja, dat is goed" == t for t in texts)

@@ -37,7 +37,8 @@ def test_start_flow_for_a_consenting_user_runs_the_meeting_flow(fresh_db, consen
     assert SlotSet("flow", "meeting") in events and SlotSet("flow_input", None) in events
 
 
-def test_start_flow_that_finishes_at_once_completes_the_form(fresh_db, consenting_user):
+def test_start_flow_that_finishes_at_once_completes_the_form(fresh_db, consenting_user, now):
+    users.set_report_optin(fresh_db, consenting_user, True, now)
     dispatcher = CollectingDispatcher()
     events = ActionStartFlow().run(dispatcher, tracker(intent="start"), {})
     assert SlotSet("flow_input", "done") in events

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +19,9 @@ def test_model_is_not_retrained_when_nothing_changed(tmp_path, monkeypatch):
     (root / "domain.yml").write_text("version: '3.1'\n")
     config = root / "config.yml"
     config.write_text("language: nl\n")
+    for name in ("rasa_addons/linear_intent.py", "bot/__init__.py", "bot/crisis.py", "content/crisis_lexicon.yml"):
+        (root / name).parent.mkdir(exist_ok=True)
+        (root / name).write_text("# v1\n")
     monkeypatch.setattr(launcher, "ROOT", root)
     trainings = []
 
@@ -37,6 +43,24 @@ def test_model_is_not_retrained_when_nothing_changed(tmp_path, monkeypatch):
     (root / "data" / "nlu.yml").write_text("nlu: [changed]\n")
     launcher.ensure_model(config, quiet=True)
     assert len(trainings) == 2
+    # The code of a trained component and the crisis lexicon count too.
+    for name in ("rasa_addons/linear_intent.py", "content/crisis_lexicon.yml", "bot/crisis.py"):
+        (root / name).write_text("# v2\n")
+        launcher.ensure_model(config, quiet=True)
+    assert len(trainings) == 5
+    launcher.ensure_model(config, quiet=True)
+    assert len(trainings) == 5
+
+
+def test_fingerprint_covers_every_in_repo_module_a_trained_component_imports():
+    code = ("import sys, json, rasa_addons.linear_intent, rasa_addons.crisis_component;"
+            "print(json.dumps([getattr(m, '__file__', None) for m in list(sys.modules.values())]))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=launcher.ROOT, env=launcher.service_env({}),
+                         capture_output=True, text=True, check=True).stdout
+    loaded = {Path(f).resolve() for f in json.loads(out.splitlines()[-1]) if f}
+    in_repo = {p for p in loaded if launcher.ROOT in p.parents and ".venv" not in p.parts and p.stat().st_size}
+    covered = {p.resolve() for p in launcher.model_inputs(launcher.ROOT / "config.yml")}
+    assert in_repo and in_repo <= covered, sorted(str(p) for p in in_repo - covered)
 
 
 def test_ci_config_gets_its_own_model_file():

@@ -137,5 +137,6 @@ def test_progress_shows_checkin_scores_and_a_chart_once_there_are_checkins(fresh
         checkins.add_checkin(fresh_db, consenting_user, moment, energy=energy, confidence=confidence)
     replies = progress_extras(fresh_db, consenting_user)
     assert "energie 6" in replies[0].text and "2 check-ins" in replies[0].text
-    chart = replies[0].custom["document"]["path"]
+    assert "Energie: 3, 6." in replies[1].text  # the text version goes along as the caption
+    chart = replies[1].custom["photo"]["path"]
     assert open(chart, "rb").read(8) == b"\x89PNG\r\n\x1a\n"

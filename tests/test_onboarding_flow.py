@@ -23,19 +23,34 @@ def test_start_explains_what_the_bot_does_and_asks_consent_before_storing(fresh_
     replies, running = engine.start(fresh_db, "9", "onboarding", now, AMS)
     assert running == "onboarding"
     assert "geen medisch advies" in texts(replies)
-    question = engine.ask(fresh_db, "9", running, now, AMS)
-    assert "end-to-end" in question[0].text and "/wissen" in question[0].text
+    question = texts(engine.ask(fresh_db, "9", running, now, AMS))
+    assert "end-to-end" in question and "/wissen" in question
     assert not users.has_consent(fresh_db, "9")
 
 
-def test_consent_then_work_status_then_the_menu(fresh_db, now):
+def test_consent_says_what_is_kept_word_for_word_by_whom_how_long_and_that_it_is_health_data(fresh_db, now):
+    _, running = engine.start(fresh_db, "9", "onboarding", now, AMS)
+    question = engine.ask(fresh_db, "9", running, now, AMS)
+    told = texts(question)
+    assert "Nooit je diagnose" not in told  # free-text answers are stored word for word
+    for fact in ("letterlijk", "gezondheidsgegevens", "AVG", "organisatie", "eigen server", "werkgever",
+                 "tot je ze wist", "30 dagen", "zelfmoord"):
+        assert fact in told, fact
+    assert [title for title, _ in question[-1].buttons] == [say("onboarding", "consent_yes"), say("onboarding", "consent_no")]
+
+
+def test_consent_then_work_status_then_the_figures_question_then_the_menu(fresh_db, now):
     engine.start(fresh_db, "9", "onboarding", now, AMS)
     replies, running = answer(fresh_db, "onboarding", say("onboarding", "consent_yes"), now)
     assert users.has_consent(fresh_db, "9") and running == "onboarding"
     replies, running = answer(fresh_db, "onboarding", "ik ben zzp'er", now)
-    assert running is None
     assert users.get_user(fresh_db, "9")["work_status"] == "self_employed"
     assert "Poortwachter" in texts(replies)
+    assert running == "onboarding"
+    assert "anonieme cijfers" in engine.ask(fresh_db, "9", running, now, AMS)[0].text
+    replies, running = answer(fresh_db, "onboarding", say("figures", "answer_no"), now)
+    assert running is None
+    assert any(r.buttons for r in replies)  # the menu
 
 
 def test_declining_stores_nothing_and_offers_knowledge_answers(fresh_db, now):
@@ -86,6 +101,7 @@ def test_a_flow_that_needs_consent_starts_onboarding_first_then_continues(fresh_
 
 
 def test_returning_user_gets_the_menu_at_once(fresh_db, consenting_user, now):
+    users.set_report_optin(fresh_db, consenting_user, False, now)
     replies, running = engine.start(fresh_db, consenting_user, "onboarding", now, AMS)
     assert running is None
     assert any(r.buttons for r in replies)
@@ -95,15 +111,18 @@ def test_erase_asks_first_and_then_removes_everything(fresh_db, consenting_user,
     replies, running = engine.start(fresh_db, consenting_user, "erase", now, AMS)
     assert "terugdraaien" in engine.ask(fresh_db, consenting_user, running, now, AMS)[0].text
     replies, running = engine.handle(fresh_db, consenting_user, "erase", Turn(text=say("onboarding", "erase_yes")), now, AMS)
-    assert running is None and replies[0].custom == {"erased": True}
+    assert running is None and replies[0].text == say("onboarding", "erase_done")
     assert users.get_user(fresh_db, consenting_user) is None
+    # A durable marker tells the bridge to purge Rasa's tracker too.
+    assert [row["chat_id"] for row in fresh_db["erasures"].rows] == [consenting_user]
 
 
 def test_erase_never_runs_on_a_shaky_guess_of_yes(fresh_db, consenting_user, now):
     engine.start(fresh_db, consenting_user, "erase", now, AMS)
     replies, running = engine.handle(fresh_db, consenting_user, "erase", Turn(text="qqq", intent="affirm", confidence=0.3),
                                      now, AMS)
-    assert running == "erase" and replies[0].custom != {"erased": True}
+    assert running == "erase" and replies[0].text != say("onboarding", "erase_done")
+    assert not list(fresh_db["erasures"].rows)
     assert users.has_consent(fresh_db, consenting_user)
 
 

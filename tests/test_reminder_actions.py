@@ -63,7 +63,9 @@ def test_meeting_reminders_by_kind(fresh_db, consenting_user, now):
     messages, _ = run(consenting_user, reminder_id=rows["meeting_before"])
     text = messages[0]["text"]
     assert text.startswith(NEUTRAL) and "Morgen om 10:30" in text and "de bedrijfsarts" in text
-    assert [b["payload"] for b in messages[0]["buttons"]] == ["/show_card", "/list_goals"]
+    # The evening before also offers the scherpe foto of this meeting, to check before going.
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        f'/show_card{{"card_version":"scherpe_foto","meeting_id":"{mid}"}}', "/show_card", "/list_goals"]
     messages, _ = run(consenting_user, reminder_id=rows["meeting_after"])
     assert "Hoe ging het gesprek" in messages[0]["text"]
     assert messages[0]["buttons"] == [{"title": "Terugblikken", "payload": "/meeting_debrief"}]

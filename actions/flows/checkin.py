@@ -1,7 +1,8 @@
 """The coaching check-in, in the style of motivational interviewing: an open
 question first, empathy before anything else when it goes badly, two scaling
-questions with a follow-up, goals, what went well, one small next step, and a
-summary built from the answers. After a crisis it opens with how the person
+questions with a follow-up (at most every third time a third one, about
+regie), goals, what went well, one small next step, and a summary built from
+the answers. After a crisis it opens with how the person
 is now and leaves out the scores."""
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from actions.card import card_dir
 from actions.content import say
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
+from actions.progress_chart import chart_replies
 from bot.storage import checkins, parse_iso, reminders, users
 
 try:  # written by another helper; without it the next-step date is kept as text
@@ -34,6 +37,9 @@ NUMBER_WORDS = {"nul": 0, "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4,
 MAX_QUOTE = 60
 MAX_TEXT = 300
 SCORE_BUTTONS = [(str(n), str(n)) for n in range(11)]
+# The regie question comes on the 1st, 4th, 7th, ... check-in: often enough to
+# see a change, rare enough not to turn the check-in into a form.
+REGIE_EVERY = 3
 
 
 def shorten(text: str, limit: int = MAX_QUOTE) -> str:
@@ -81,7 +87,7 @@ def choice(text: str, options: dict[str, tuple[str, ...]]) -> str:
 class CheckinFlow(Flow):
     name = "checkin"
     first_step = "mood"
-    optional_steps = ("energy_why", "confidence_why", "goals", "went_well", "next_step", "next_date")
+    optional_steps = ("energy_why", "confidence_why", "regie", "goals", "went_well", "next_step", "next_date")
 
     # --- steps -------------------------------------------------------------------
 
@@ -91,10 +97,12 @@ class CheckinFlow(Flow):
         crisis = parse_iso(user.get("last_crisis_at"))
         since = parse_iso(last["created_at"]) if last else None
         ctx.data["first_time"] = last is None
+        ctx.data["ask_regie"] = checkins.count_checkins(ctx.db, ctx.chat_id) % REGIE_EVERY == 0
         if ctx.trigger.get("reminder_id"):  # the trigger is not kept between turns; the draft is
             ctx.data["reminder_id"] = str(ctx.trigger["reminder_id"])
         if crisis is not None and (since is None or crisis > since):
             ctx.data["after_crisis"] = True
+            ctx.data["ask_regie"] = False  # no scores after a crisis
             ctx.step = "after_crisis"
             return []
         ctx.step = "mood"
@@ -109,7 +117,7 @@ class CheckinFlow(Flow):
         if step == "continue":
             key = "ask_continue_after_crisis" if ctx.data.get("after_crisis") else "ask_continue"
             return [Reply(say("checkin", key), buttons=self._buttons("continue_now", "continue_later"))]
-        if step in ("energy", "confidence"):
+        if step in ("energy", "confidence", "regie"):
             return [Reply(say("checkin", f"ask_{step}"), buttons=SCORE_BUTTONS)]
         if step in ("energy_why", "confidence_why"):
             return [Reply(follow_up(int(ctx.data[step.split("_")[0]])))]
@@ -141,8 +149,10 @@ class CheckinFlow(Flow):
         return handler(ctx, turn)
 
     def next_step_after(self, ctx: FlowContext, step: str) -> str:
-        order = ["energy", "energy_why", "confidence", "confidence_why", "goals", "went_well", "next_step",
-                 "next_date"]
+        order = ["energy", "energy_why", "confidence", "confidence_why", "regie", "goals", "went_well",
+                 "next_step", "next_date"]
+        if not ctx.data.get("ask_regie"):
+            order.remove("regie")
         if step == "next_step":
             return self._finish_step(ctx)  # no step, so no date to ask
         if step == "next_date":
@@ -216,7 +226,15 @@ class CheckinFlow(Flow):
         return self._why(ctx, "energy", "confidence")
 
     def _on_confidence_why(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        return self._why(ctx, "confidence", "goals")
+        return self._why(ctx, "confidence", self.next_step_after(ctx, "confidence_why"))
+
+    def _on_regie(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
+        score = parse_score(turn.clean)
+        if score is None:
+            return [Reply(say("checkin", "score_unclear"), buttons=SCORE_BUTTONS)]
+        ctx.data["regie"] = score
+        advance(ctx, "goals")
+        return [Reply(say("checkin", "regie_reply"))]
 
     def _on_goals(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         ctx.data["goals_update"] = turn.clean[:MAX_TEXT]
@@ -267,11 +285,16 @@ class CheckinFlow(Flow):
         checkins.add_checkin(
             ctx.db, ctx.chat_id, ctx.now,
             mood=data.get("mood"), energy=data.get("energy"), confidence=data.get("confidence"),
+            regie=data.get("regie"),
             goals_update=data.get("goals_update"), went_well=data.get("went_well"),
             next_step=data.get("next_step"), next_step_date=data.get("next_step_date"),
             summary=self._summary_text(ctx),
         )
-        replies = [Reply(self._summary_text(ctx))]
+        # The chart after each check-in with scores: seeing the line grow is part of the point.
+        # Not after a crisis, when the scores were left out on purpose.
+        scored = data.get("energy") is not None or data.get("confidence") is not None
+        chart = chart_replies(ctx.db, ctx.chat_id, card_dir(ctx.chat_id), ctx.tz, ctx.now) if scored else []
+        replies = [Reply(self._summary_text(ctx)), *chart]
         if data.get("first_time"):
             advance(ctx, "interval")
             return replies
@@ -290,6 +313,8 @@ class CheckinFlow(Flow):
             parts.append(say("checkin", "sum_energy", energy=data["energy"]))
         if data.get("confidence") is not None:
             parts.append(say("checkin", "sum_confidence", confidence=data["confidence"]))
+        if data.get("regie") is not None:
+            parts.append(say("checkin", "sum_regie", regie=data["regie"]))
         if data.get("went_well"):
             parts.append(say("checkin", "sum_went_well", text=shorten(data["went_well"])))
         if data.get("next_step"):

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any, Dict, List
 
 from actions import card
+from actions.calendar_ics import ics_replies
 from actions.content import say
 from actions.dutch_dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
@@ -207,7 +208,7 @@ class DebriefFlow(Flow):
         ctx.data["next_meeting_id"] = next_id
         schedule_reminders(ctx, next_id, starts_at)
         replies = [Reply(say("debrief", "next_saved", when=format_dutch(starts_at, ctx.tz)))]
-        return replies + self._finish(ctx)
+        return replies + ics_replies(ctx.db, ctx.chat_id, next_id, ctx.tz, ctx.now) + self._finish(ctx)
 
     def _finish(self, ctx: FlowContext) -> List[Reply]:
         meeting_id = ctx.data["meeting_id"]

@@ -25,6 +25,7 @@ FLOW_CLASSES: Dict[str, str] = {
     "practice": "actions.flows.practice:PracticeFlow",
     "checkin": "actions.flows.checkin:CheckinFlow",
     "timeline": "actions.flows.timeline:TimelineFlow",
+    "figures": "actions.flows.figures:FiguresFlow",
 }
 
 # Which intent starts which flow.
@@ -37,6 +38,7 @@ INTENT_FLOWS: Dict[str, str] = {
     "checkin": "checkin",
     "show_timeline": "timeline",
     "delete_data": "erase",
+    "privacy_choice": "figures",
 }
 
 MAX_ANSWER_CHARS = 600

@@ -9,6 +9,7 @@ import re
 from typing import Any, Callable, Dict, List, Optional
 
 from actions import card
+from actions.calendar_ics import ics_replies
 from actions.content import say
 from actions.dutch_dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
@@ -20,6 +21,10 @@ except ImportError:  # pragma: no cover - depends on the other module being pres
     schedule_meeting_reminders = None  # type: ignore[assignment]
 
 MAX_TEXT = 300
+MAX_PHOTO_TEXT = 600  # the scherpe foto in the user's own words covers four things
+# Trigger values that open one step for an existing meeting, outside a preparation.
+SIDE_TRIGGERS = {"scherpe_foto": "photo_edit", "move_meeting": "when"}
+SIDE_STEPS = ("edit_goal", "photo_edit")
 MAX_GOALS = 3
 WHO_OPTIONS = ("bedrijfsarts", "leidinggevende", "arbeidsdeskundige", "casemanager")
 PRIVACY_WHO = ("leidinggevende", "casemanager")
@@ -76,7 +81,7 @@ class MeetingFlow(Flow):
     name = "meeting"
     first_step = "who"
     question_steps = ("questions",)
-    optional_steps = ("energy", "questions")
+    optional_steps = ("energy", "questions", "photo_edit")
 
     # --- helpers ---------------------------------------------------------------
 
@@ -111,6 +116,24 @@ class MeetingFlow(Flow):
 
     # --- flow API ------------------------------------------------------------------
 
+    def _stash(self, ctx: FlowContext) -> None:
+        """Starting with a trigger replaces the draft: keep an unfinished preparation to restore after."""
+        stash = drafts.load_draft(ctx.db, ctx.chat_id, self.name)
+        if stash and stash["step"] not in (DONE, *SIDE_STEPS) and not stash["data"].get("_side") \
+                and not stash["data"].get("edit_goal_id"):
+            ctx.data["_stash"] = {"step": stash["step"], "data": stash["data"]}
+        ctx.data["_side"] = True
+
+    def _unstash(self, ctx: FlowContext, replies: List[Reply]) -> List[Reply]:
+        stash = ctx.data.get("_stash")
+        if stash:  # put the unfinished preparation back and carry on with it
+            ctx.data = stash["data"]
+            ctx.step = stash["step"]
+            replies.append(Reply(say("meeting", "resume_other")))
+        else:
+            ctx.step = DONE
+        return replies
+
     def start(self, ctx: FlowContext) -> List[Reply]:
         edit_id = ctx.trigger.get("edit_goal_id")
         if edit_id:
@@ -118,16 +141,25 @@ class MeetingFlow(Flow):
             if goal is None:
                 ctx.step = DONE
                 return [Reply(say("meeting", "edit_goal_missing"))]
-            # Starting with a trigger replaces the draft: keep an unfinished preparation to restore after.
-            stash = drafts.load_draft(ctx.db, ctx.chat_id, self.name)
-            if stash and stash["step"] not in (DONE, "edit_goal") and not stash["data"].get("edit_goal_id"):
-                ctx.data["_stash"] = {"step": stash["step"], "data": stash["data"]}
+            self._stash(ctx)
             ctx.data["edit_goal_id"] = int(goal["id"])
             ctx.step = "edit_goal"
             return []
+        side_step = SIDE_TRIGGERS.get(str(ctx.trigger.get("card_version") or ctx.trigger.get("reminder_action") or ""))
+        if side_step:
+            meeting = meetings.get_meeting(ctx.db, ctx.chat_id, ctx.trigger.get("meeting_id"))
+            if meeting is None or meeting.get("status") == "cancelled":
+                ctx.step = DONE
+                return [Reply(say("scherpe_foto", "no_meeting"))]
+            self._stash(ctx)
+            ctx.data["meeting_id"] = int(meeting["id"])
+            ctx.data["moving"] = side_step == "when"
+            ctx.step = side_step
+            return []
         # "add_goal" starts with a trigger, which would replace an unfinished preparation: carry on with it instead.
         draft = drafts.load_draft(ctx.db, ctx.chat_id, self.name) if ctx.trigger else None
-        if draft and draft["step"] not in (DONE, self.first_step, "_resume", "edit_goal", "use_existing"):
+        if draft and draft["step"] not in (DONE, self.first_step, "_resume", *SIDE_STEPS, "use_existing") \
+                and not draft["data"].get("_side"):
             ctx.data = draft["data"]
             ctx.step = draft["step"]
             return [Reply(say("meeting", "resume_draft"))]
@@ -185,6 +217,8 @@ class MeetingFlow(Flow):
             keys = list(PROPOSAL_KEYS) + ["proposal_other"]
             buttons = [(say("meeting", k), say("meeting", k)) for k in keys]
             return [Reply(say("meeting", "ask_proposal"), buttons=buttons)]
+        if step == "photo_edit":
+            return [Reply(say("scherpe_foto", "ask_edit"))]
         if step == "edit_goal":
             goal = meetings.get_goal(ctx.db, ctx.chat_id, ctx.data.get("edit_goal_id")) or {"text": ""}
             return [Reply(say("meeting", "edit_goal_ask", goal=card.shorten(goal["text"])))]
@@ -212,6 +246,8 @@ class MeetingFlow(Flow):
     def skip(self, ctx: FlowContext) -> List[Reply]:
         if ctx.step == "questions":
             return self._finish(ctx)
+        if ctx.step == "photo_edit":
+            return self._unstash(ctx, [Reply(say("scherpe_foto", "kept"))])
         return super().skip(ctx)
 
     def next_step_after(self, ctx: FlowContext, step: str) -> str:
@@ -276,7 +312,18 @@ class MeetingFlow(Flow):
         past = say("meeting", "when_past", when=format_dutch(moment, ctx.tz))
         return propose_moment(ctx, moment, past, "when_pending", "when_confirm")
 
+    def _moved(self, ctx: FlowContext, starts_at: dt.datetime) -> List[Reply]:
+        """A meeting moved from its calendar file: new time, reminders and an updated file."""
+        meeting_id = int(ctx.data["meeting_id"])
+        meetings.move_meeting(ctx.db, ctx.chat_id, meeting_id, starts_at)
+        schedule_reminders(ctx, meeting_id, starts_at)
+        replies = [Reply(say("calendar", "moved", when=format_dutch(starts_at, ctx.tz)))]
+        replies += ics_replies(ctx.db, ctx.chat_id, meeting_id, ctx.tz, ctx.now)
+        return self._unstash(ctx, replies)
+
     def _handle_when(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        if UNKNOWN_RE.search(turn.clean.lower()) and ctx.data.get("moving"):
+            return self._unstash(ctx, [Reply(say("calendar", "move_kept"))])
         if UNKNOWN_RE.search(turn.clean.lower()):
             advance(ctx, "goal")
             return [Reply(say("meeting", "when_unknown"))]
@@ -333,6 +380,8 @@ class MeetingFlow(Flow):
                 return []
             return [Reply(say("meeting", "confirm_unclear"))]
         starts_at = dt.datetime.fromisoformat(ctx.data["when_pending"])
+        if ctx.data.get("moving"):
+            return self._moved(ctx, starts_at)
         meetings.update_meeting(ctx.db, ctx.chat_id, ctx.data["meeting_id"], starts_at=starts_at)
         ctx.data["starts_at"] = starts_at.isoformat()
         advance(ctx, "goal")
@@ -476,15 +525,20 @@ class MeetingFlow(Flow):
         if not meetings.update_goal_text(ctx.db, ctx.chat_id, int(ctx.data.get("edit_goal_id") or 0), text):
             ctx.step = DONE
             return [Reply(say("meeting", "edit_goal_missing"))]
-        replies = [Reply(say("meeting", "edit_goal_done", goal=card.shorten(text)))]
-        stash = ctx.data.get("_stash")
-        if stash:  # put the unfinished preparation back and carry on with it
-            ctx.data = stash["data"]
-            ctx.step = stash["step"]
-            replies.append(Reply(say("meeting", "resume_other")))
-        else:
-            ctx.step = DONE
-        return replies
+        return self._unstash(ctx, [Reply(say("meeting", "edit_goal_done", goal=card.shorten(text)))])
+
+    def _handle_photo_edit(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        """The user's own words for the scherpe foto: stored as they wrote it, used from now on."""
+        text = card.clean_text(turn.clean)
+        if len(text) > MAX_PHOTO_TEXT:
+            return [Reply(say("scherpe_foto", "too_long", max=MAX_PHOTO_TEXT))]
+        if not text:
+            return [Reply(say("scherpe_foto", "ask_edit"))]
+        if text.lower().strip(" .!") in KEEP_WORDS or len(text) < 3:  # "laat maar": nothing to store
+            return self._unstash(ctx, [Reply(say("scherpe_foto", "kept"))])
+        replies = self._privacy(ctx, text)
+        meetings.save_sharp_photo(ctx.db, ctx.chat_id, int(ctx.data["meeting_id"]), text, ctx.now)
+        return self._unstash(ctx, replies + [Reply(say("scherpe_foto", "saved"))])
 
     def _finish(self, ctx: FlowContext, goals_only: bool = False) -> List[Reply]:
         meeting_id = int(ctx.data["meeting_id"])
@@ -508,5 +562,7 @@ class MeetingFlow(Flow):
         replies.extend(card.card_replies(ctx.db, ctx.chat_id, meeting_id, tz=ctx.tz))
         if starts_at and schedule_reminders(ctx, meeting_id, starts_at) and not goals_only:
             replies.append(Reply(say("meeting", "reminders_set")))
+        if starts_at and not goals_only:
+            replies.extend(ics_replies(ctx.db, ctx.chat_id, meeting_id, ctx.tz, ctx.now))
         ctx.step = DONE
         return replies

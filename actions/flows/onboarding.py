@@ -1,4 +1,5 @@
-"""First contact (what the bot does, consent, work situation) and erasure."""
+"""First contact (what the bot does, consent, work situation, once the
+optional count in anonymous figures) and erasure."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import shutil
 from typing import List
 
 from actions.content import say
+from actions.flows import figures
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
 from bot.config import get_settings
 from bot.storage import privacy, reminders, users
@@ -50,14 +52,21 @@ class OnboardingFlow(Flow):
     def start(self, ctx: FlowContext) -> List[Reply]:
         user = users.get_user(ctx.db, ctx.chat_id) or {}
         if user.get("consent") == "yes" and user.get("work_status") and not ctx.data.get("pending_flow"):
+            if user.get("report_optin") is None:
+                # Came in through another command before: the one question still open.
+                ctx.step = figures.STEP
+                return [Reply(say("onboarding", "welcome_back_short"))]
             ctx.step = DONE
             return [Reply(say("onboarding", "welcome_back")), menu()]
         ctx.step = "consent" if user.get("consent") != "yes" else "work_status"
         return [Reply(say("onboarding", "welcome"))]
 
     def ask(self, ctx: FlowContext) -> List[Reply]:
+        if ctx.step == figures.STEP:
+            return [figures.question()]
         if ctx.step == "consent":
-            return [Reply(say("onboarding", "consent_question"), buttons=[
+            # What is stored, by whom, for how long; then the question (two texts, each short).
+            return [Reply(say("onboarding", "consent_data")), Reply(say("onboarding", "consent_question"), buttons=[
                 (say("onboarding", "consent_yes"), say("onboarding", "consent_yes")),
                 (say("onboarding", "consent_no"), say("onboarding", "consent_no")),
             ])]
@@ -78,6 +87,9 @@ class OnboardingFlow(Flow):
                 ctx.step = DONE
                 return [Reply(say("onboarding", "consent_declined"))]
             return [Reply(say("onboarding", "consent_unclear"))]
+        if ctx.step == figures.STEP:
+            answered = figures.take_answer(ctx, turn)
+            return answered + [menu()] if ctx.step == DONE else answered
 
         status = _work_status(turn.clean)
         if not status:
@@ -91,7 +103,10 @@ class OnboardingFlow(Flow):
             replies.append(Reply(say("onboarding", f"status_{status}")))
         pending = ctx.data.get("pending_flow")
         if pending and pending != self.name:
+            # They came to do something: no extra question in the way now (asked at their next /start).
             ctx.switch_to = pending
+        elif users.report_optin(ctx.db, ctx.chat_id) is None:
+            ctx.step = figures.STEP
         else:
             replies.append(menu())
         return replies
@@ -130,9 +145,9 @@ class EraseFlow(Flow):
             # Cards and exports are files outside the database.
             for folder in ("cards", "exports"):
                 shutil.rmtree(get_settings().data_dir / folder / ctx.chat_id, ignore_errors=True)
-            # The tracker store is purged by the bridge when it sees this marker.
+            # erase_user left a durable marker: the bridge purges Rasa's tracker after this turn.
             ctx.step = DONE
-            return [Reply(say("onboarding", "erase_done"), custom={"erased": True})]
+            return [Reply(say("onboarding", "erase_done"))]
         if answer == "no":
             ctx.step = DONE
             return [Reply(say("onboarding", "erase_cancelled"))]

@@ -11,7 +11,9 @@ from sqlite_utils import Database
 from bot.storage import users
 from bot.storage.db import iso
 
-FIELDS = ("mood", "energy", "confidence", "goals_update", "went_well", "next_step", "next_step_date", "summary")
+FIELDS = ("mood", "energy", "confidence", "regie", "goals_update", "went_well", "next_step", "next_step_date",
+          "summary")
+SCORES = ("energy", "confidence", "regie")
 
 
 def add_checkin(db: Database, chat_id: str, now: dt.datetime, **answers: Any) -> int:
@@ -20,7 +22,7 @@ def add_checkin(db: Database, chat_id: str, now: dt.datetime, **answers: Any) ->
     if unknown:
         raise ValueError(f"unknown check-in fields: {sorted(unknown)}")
     users.require_consent(db, chat_id)
-    for score in ("energy", "confidence"):
+    for score in SCORES:
         value = answers.get(score)
         if value is not None and not 0 <= int(value) <= 10:
             raise ValueError(f"{score} must be 0-10")
@@ -40,6 +42,10 @@ def list_checkins(db: Database, chat_id: str, limit: int = 50) -> list[dict[str,
         [str(chat_id), int(limit)],
     )
     return [dict(r) for r in rows]
+
+
+def count_checkins(db: Database, chat_id: str) -> int:
+    return int(db.execute("select count(*) from checkins where chat_id = ?", [str(chat_id)]).fetchone()[0])
 
 
 def last_checkin(db: Database, chat_id: str) -> dict[str, Any] | None:

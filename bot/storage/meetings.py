@@ -158,6 +158,58 @@ def record_debrief(
     return True
 
 
+def move_meeting(db: Database, chat_id: str, meeting_id: int, starts_at: dt.datetime) -> bool:
+    """A new start time; the calendar file's sequence goes up so phones replace the old event."""
+    return _bump(db, chat_id, meeting_id, {"starts_at": iso(starts_at)})
+
+
+def cancel_meeting(db: Database, chat_id: str, meeting_id: int) -> bool:
+    """The meeting does not take place; it stays stored (its goals too) but is no longer listed."""
+    return _bump(db, chat_id, meeting_id, {"status": "cancelled"})
+
+
+def _bump(db: Database, chat_id: str, meeting_id: int, fields: Dict[str, Any]) -> bool:
+    require_consent(db, chat_id)
+    meeting = get_meeting(db, chat_id, meeting_id)
+    if meeting is None:
+        return False
+    fields["ics_sequence"] = int(meeting.get("ics_sequence") or 0) + 1
+    db["meetings"].update(int(meeting_id), fields)  # type: ignore[union-attr]
+    db.conn.commit()
+    return True
+
+
+def previous_meeting(db: Database, chat_id: str, meeting: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The latest meeting that was looked back on before this one (for last time's agreements)."""
+    return _one(
+        db,
+        "select * from meetings where chat_id = ? and id != ? and status = 'done' "
+        "and coalesce(starts_at, created_at) <= coalesce(?, ?) order by coalesce(starts_at, created_at) desc limit 1",
+        [str(chat_id), int(meeting["id"]), meeting.get("starts_at"), meeting.get("created_at")],
+    )
+
+
+# --- the user's own "scherpe foto" --------------------------------------------------
+
+
+def save_sharp_photo(db: Database, chat_id: str, meeting_id: int, text: str, now: dt.datetime) -> None:
+    """Store (or replace) the user's own wording of the scherpe foto for a meeting."""
+    require_consent(db, chat_id)
+    if get_meeting(db, chat_id, meeting_id) is None:
+        raise ValueError("meeting not found")
+    db.execute(
+        "insert into sharp_photos (chat_id, meeting_id, text, created_at, updated_at) values (?, ?, ?, ?, ?) "
+        "on conflict (chat_id, meeting_id) do update set text = excluded.text, updated_at = excluded.updated_at",
+        [str(chat_id), int(meeting_id), text, iso(now), iso(now)],
+    )
+    db.conn.commit()
+
+
+def sharp_photo_text(db: Database, chat_id: str, meeting_id: int) -> Optional[str]:
+    row = _one(db, "select text from sharp_photos where chat_id = ? and meeting_id = ?", [str(chat_id), int(meeting_id)])
+    return row["text"] if row else None
+
+
 # --- goals ------------------------------------------------------------------------
 
 

@@ -170,3 +170,46 @@ def m004_practice(db: Database) -> None:
         pk="id",
     )
     _t(db, "practice_attempts").create_index(["chat_id", "created_at"])
+
+
+@migrations()
+def m005_outcome_figures(db: Database) -> None:
+    # Issue 15. A separate, optional consent to be counted in anonymous figures
+    # for the organisation: 'yes' | 'no' | NULL (not asked yet).
+    _t(db, "users").add_column("report_optin", str)
+    _t(db, "users").add_column("report_optin_at", str)
+    # "Hoeveel regie heb je nu over je re-integratie?" (0-10), asked at most
+    # every third check-in; NULL when not asked or skipped.
+    _t(db, "checkins").add_column("regie", int)
+
+
+@migrations()
+def m006_delivery(db: Database) -> None:
+    # Incoming messages, written before Telegram is told we have them (the
+    # polling offset or the webhook's 200), deleted when the reply is stored.
+    _t(db, "inbox").create(
+        {"update_key": str, "chat_id": str, "text": str, "kind": str, "received_at": str, "asked_at": str},
+        pk="update_key",
+    )
+    _t(db, "inbox").create_index(["chat_id", "received_at"])
+    # An erasure whose Rasa tracker events still have to go: written in the
+    # same transaction as the erase, applied by the bridge (holds no text).
+    _t(db, "erasures").create({"chat_id": str, "erased_at": str}, pk="chat_id")
+    # When a pending outbox row may be tried again (a failed send backs off).
+    _t(db, "outbox").add_column("attempts", int, not_null_default=0)
+    _t(db, "outbox").add_column("retry_at", str)
+
+
+@migrations()
+def m007_sharp_photo_calendar(db: Database) -> None:
+    # The user's own wording of the "scherpe foto" for a meeting; it replaces the
+    # summary the bot builds from their answers.
+    _t(db, "sharp_photos").create(
+        {"id": int, "chat_id": str, "meeting_id": int, "text": str, "created_at": str, "updated_at": str},
+        pk="id",
+        foreign_keys=[("meeting_id", "meetings", "id")],
+    )
+    _t(db, "sharp_photos").create_index(["chat_id", "meeting_id"], unique=True)
+    # Raised each time a calendar file for the meeting would change (moved, cancelled),
+    # so phone calendars replace the old event instead of adding a second one.
+    _t(db, "meetings").add_column("ics_sequence", int, not_null_default=0)

@@ -41,7 +41,26 @@ def require_consent(db: Database, chat_id: str) -> None:
 
 def set_consent(db: Database, chat_id: str, given: bool, now: dt.datetime) -> None:
     ensure_user(db, chat_id, now)
-    db["users"].update(str(chat_id), {"consent": "yes" if given else "no", "consent_at": iso(now)})  # type: ignore[union-attr]
+    fields: Dict[str, Any] = {"consent": "yes" if given else "no", "consent_at": iso(now)}
+    if not given:
+        # Without storage nothing is counted; a later yes to storage asks again.
+        fields.update(report_optin=None, report_optin_at=None)
+    db["users"].update(str(chat_id), fields)  # type: ignore[union-attr]
+
+
+def report_optin(db: Database, chat_id: str) -> Optional[str]:
+    """'yes' | 'no' | None (not asked yet): may this user's data be counted in
+    the anonymous figures for the organisation (python -m bot report)?"""
+    user = get_user(db, chat_id)
+    return user.get("report_optin") if user else None
+
+
+def set_report_optin(db: Database, chat_id: str, given: bool, now: dt.datetime) -> None:
+    """The separate, optional consent to be counted. Refused without consent to storage."""
+    require_consent(db, chat_id)
+    db["users"].update(  # type: ignore[union-attr]
+        str(chat_id), {"report_optin": "yes" if given else "no", "report_optin_at": iso(now)}
+    )
 
 
 def update_settings(db: Database, chat_id: str, **fields: Any) -> None:
