@@ -413,9 +413,9 @@ def nlu_eval(out: Dict[str, Any], notes: List[str]) -> None:
             out["nlu_accuracy" if key == "accuracy" else key] = None
         return
     data = json.loads(path.read_text())
-    out["nlu_accuracy"] = data.get("accuracy")
-    out["baseline_accuracy"] = data.get("baseline_accuracy")
-    out["crisis_false_positive_rate"] = data.get("crisis_false_positive_rate")
+    for key in keys:
+        value = data.get(key)
+        out["nlu_accuracy" if key == "accuracy" else key] = round(value, 4) if isinstance(value, float) else value
     out["nlu_eval"] = data
 
 
