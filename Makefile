@@ -63,8 +63,12 @@ nlu-eval: venv
 practice-eval: venv
 	$(PY) scripts/practice_eval.py
 
+# Random SIGKILLs of the bot, Rasa and the action server; the last line is the ledger.
 fault-test: venv train-ci
-	REGIECOACH_TEST_MODEL=models/regiecoach-ci.tar.gz $(VENV)/bin/pytest -q -m fault tests/fault
+	@rm -f results/tmp/fault-test.txt
+	REGIECOACH_TEST_MODEL=models/regiecoach-ci.tar.gz $(VENV)/bin/pytest -q -s -m fault tests/fault; status=$$?; \
+	  cat results/tmp/fault-test.txt 2>/dev/null || echo "The fault test did not reach its ledger; see above."; \
+	  exit $$status
 
 # The whole system on this machine (about 15 minutes): trains config.yml into a
 # temp dir, then latency, memory, scheduler throughput and NLU scores.

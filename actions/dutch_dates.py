@@ -109,7 +109,8 @@ def extract_time(text: str) -> Tuple[Optional[Tuple[int, int]], str]:
         ("min_over", rf"\b{_NUM} (?:minuten )?over {_NUM}\b"),
         ("hhmm", r"\b(\d{1,2})[:.](\d{2})( uur| u)?\b"),
         ("hu", r"\b(\d{1,2}) ?[uh](\d{2})?\b"),
-        ("uur", rf"\b{_NUM} uur\b"),
+        # "een uur" is "an hour" ("na een uur lezen"); as a time it needs "om"/"rond" or stands alone.
+        ("uur", rf"(?:^|\b(?:om|rond|tegen|vanaf) |(?<!\w)(?!(?:een|één) )){_NUM} uur\b"),
         ("om", rf"\bom {_NUM}\b(?! (?:{_MONTH_RE})\b)(?![-/])"),
     ]
     for kind, pattern in patterns:

@@ -15,7 +15,7 @@ from actions.content import say
 from actions.flows import engine
 from actions.flows.base import Reply
 from actions.flows.onboarding import menu
-from bot.storage import users
+from bot.storage import drafts, users
 
 
 class ActionStartFlow(Action):
@@ -96,14 +96,20 @@ class ActionStop(Action):
 
 class ActionCrisis(Action):
     """The crisis reply, at once, whatever was running. The flow's draft stays
-    so the user can pick it up later; the next check-in opens with how they are."""
+    so the user can pick it up later; the next check-in opens with how they are.
+    Then the listening flow runs for a few turns (flow_form, see data/rules/safety.yml),
+    so what the user says next never meets a menu or "daar kan ik je niet mee helpen"."""
 
     def name(self) -> str:
         return "action_crisis"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        users.mark_crisis(get_db(), chat_id(tracker), now())
+        db = get_db()
+        users.mark_crisis(db, chat_id(tracker), now())
         dispatcher.utter_message(text=say("crisis", "reply"))
-        if tracker.get_slot("flow"):
+        if tracker.get_slot("flow") not in (None, "listen"):
             dispatcher.utter_message(text=say("crisis", "later"))
-        return [SlotSet("flow", None), SlotSet("flow_input", None)]
+        drafts.delete_draft(db, chat_id(tracker), "listen")  # a new crisis listens from the start
+        replies, running = engine.start(db, chat_id(tracker), "listen", now(), tz())
+        send(dispatcher, replies)
+        return [SlotSet("flow", running), SlotSet("flow_input", None)]

@@ -171,16 +171,25 @@ _ANGRY_PHRASES = [
     r"\b(?:net )?of ik lui ben\b",
     r"\b(?:rot|flikker|donder|sodemieter) (?:toch |nou |maar )?op\b", r"\bben het (?:zo |echt |helemaal )?zat\b",
     r"\b(?:jij|je) bent (?:echt |gewoon |zo )?(?:een )?(?:waardeloze|slechte|domme|stomme|belachelijke|luie)\b",
+    # "kanker" as a curse; the illness itself ("ik heb kanker") is not anger.
+    r"\bkanker (?:toch |nou |maar )?op\b", r"\bkrijg (?:de|het|toch de) (?:kanker|tering|tyfus|klere)\b",
+    r"\bkanker(?:lijer|hoer|zooi|dokter|baas|wijf|vent|bedrijf|advies)\b", r"\b(?:jij|je|die|wat een) kanker\w*\b",
 ]
 _ANGRY_WORDS = (
     "belachelijk", "onzin", "flauwekul", "gezeur", "gezeik", "bullshit", "verdomme", "godverdomme", "godver",
     "kut", "kutzooi", "klote", "kloten", "klootzak", "shit", "fuck", "fucking", "idioot", "idioten", "debiel",
     "sukkel", "lul", "eikel", "ongelooflijk", "schandalig", "schandelijk", "waardeloos", "incompetent",
-    "achterlijk", "stom", "stomme", "waardeloze", "kanker", "tering", "tyfus", "pestkop", "zielig", "absurd",
+    "achterlijk", "stom", "stomme", "waardeloze", "tering", "tyfus", "pestkop", "zielig", "absurd",
     "walgelijk",
 )
-# Short words written in capitals that are names, not shouting.
-_ABBREVIATIONS = {"uwv", "cvs", "pds", "avg", "arbo", "wia", "wga", "ok", "oke", "hr", "ict", "wvp", "ggz", "adhd"}
+# Short words written in capitals that are names, not shouting: organisations,
+# and the diagnoses and health words people write in capitals (COPD, PTSS, NAH).
+_ABBREVIATIONS = {
+    "uwv", "cvs", "pds", "avg", "arbo", "wia", "wga", "iva", "cao", "fml", "ok", "oke", "hr", "ict", "wvp", "ggz",
+    "adhd", "add", "ass", "pdd", "nos", "copd", "ptss", "ptsd", "nah", "rsi", "me", "ms", "als",
+    "hsp", "bps", "ocd", "gad", "cara", "hiv", "aids", "mri", "ct", "ic", "ehbo", "kno", "tia", "hernia", "sos",
+    "long", "covid", "corona", "chemo", "ibs", "ehs", "svb", "zzp", "ggd", "bsn", "digid",
+}
 
 
 # --- detectors -------------------------------------------------------------
@@ -233,13 +242,11 @@ def _has_proposal(text: str) -> bool:
 
 
 def _shouts(raw: str) -> bool:
-    letters = [ch for ch in raw if ch.isalpha()]
+    words = [word for word in re.findall(r"[A-Za-z]+", raw) if word.lower() not in _ABBREVIATIONS]
+    letters = [ch for word in words for ch in word]
     if len(letters) >= 10 and sum(ch.isupper() for ch in letters) / len(letters) > 0.6:
         return True
-    for word in re.findall(r"[A-Za-z]+", raw):
-        if len(word) >= 3 and word.isupper() and word.lower() not in _ABBREVIATIONS:
-            return True
-    return False
+    return any(len(word) >= 3 and word.isupper() for word in words)
 
 
 def _is_calm(raw: str, text: str) -> bool:

@@ -10,12 +10,12 @@ import logging
 import secrets
 import sys
 from pathlib import Path
-from typing import IO, Any, Optional
+from typing import IO, Any, Dict, List, Optional
 
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.bridge import Bridge, RasaClient
+from bot.bridge import Bridge, RasaClient, RasaUnavailable
 from bot.config import Settings
 from bot.launcher import Services
 from bot.local_chat import TerminalChannel, chat_loop, stdin_reader
@@ -81,25 +81,47 @@ async def _housekeeping_loop(db: Any, settings: Settings, stop: asyncio.Event) -
             await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_EVERY)
 
 
-def _report_dead(services: Services) -> bool:
-    dead = services.dead() if services.owned else []
-    if dead:
-        print(f"Fout: {', '.join(dead)} is gestopt. Regiecoach stopt ook; zie var/logs.", file=sys.stderr, flush=True)
-    return bool(dead)
+SUPERVISE_EVERY = 2.0  # seconds between health checks of Rasa and the action server
 
 
-async def _watch(services: Services, stop: asyncio.Event) -> None:
-    """A child that dies is reported and ends the launcher (no orphans)."""
-    while not stop.is_set():
-        if _report_dead(services):
-            stop.set()
-            return
+class SupervisedRasa(RasaClient):
+    """Refuses at once while Rasa or the action server is down or restarting,
+    so the bridge answers from the crisis lexicon or with "even niet
+    bereikbaar" (and keeps the message) without waiting for a timeout, and
+    answers kept messages only once both are back."""
+
+    def __init__(self, base_url: str, token: str, services: Services) -> None:
+        super().__init__(base_url, token)
+        self.services = services
+
+    def _refuse_if_down(self) -> None:
+        down = self.services.down()
+        if down:
+            raise RasaUnavailable(f"{', '.join(down)} down")
+
+    async def message(self, sender: str, text: str, update_key: Optional[str] = None) -> List[Dict[str, Any]]:
+        self._refuse_if_down()
+        return await super().message(sender, text, update_key)
+
+    async def trigger_intent(self, sender: str, intent: str, entities: Dict[str, Any]) -> List[Dict[str, Any]]:
+        self._refuse_if_down()
+        return await super().trigger_intent(sender, intent, entities)
+
+    async def healthy(self) -> bool:
+        return not self.services.down() and await super().healthy()
+
+
+async def _supervise(services: Services, stop: asyncio.Event) -> None:
+    """Restart a service that died or hangs, with backoff (launcher.Services.supervise)."""
+    while not stop.is_set() and services.owned:
+        health = await asyncio.to_thread(services.probe)
+        services.supervise(health)  # spawns on this (the main) thread: PDEATHSIG stays valid
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=2)
+            await asyncio.wait_for(stop.wait(), timeout=SUPERVISE_EVERY)
 
 
 async def run_local(settings: Settings, services: Services, chat_id: str = "local") -> int:
-    """The terminal chat. Returns 1 when a service died, else 0.
+    """The terminal chat; services that die are restarted meanwhile.
     When another process owns this database (make run), the chat runs as a
     client: only its own chat, no scheduler, no housekeeping."""
     owner = claim_owner(settings)
@@ -108,12 +130,12 @@ async def run_local(settings: Settings, services: Services, chat_id: str = "loca
               "geen herinneringen, geen berichten van anderen.", file=sys.stderr, flush=True)
     db = open_db(settings.db_path)
     channel = TerminalChannel()
-    rasa = RasaClient(settings.rasa_url, services.token)
+    rasa = SupervisedRasa(settings.rasa_url, services.token, services)
     bridge = Bridge(db, rasa, channel, tracker_db=str(settings.tracker_db), min_interval=0,
                     only_chat=None if owner else chat_id)
     await bridge.resend_pending()
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(_watch(services, stop)), asyncio.create_task(bridge.run_forever(stop))]
+    tasks = [asyncio.create_task(_supervise(services, stop)), asyncio.create_task(bridge.run_forever(stop))]
     scheduler = make_scheduler(db, bridge, settings) if owner else None
     if owner:
         tasks.append(asyncio.create_task(_housekeeping_loop(db, settings, stop)))
@@ -125,7 +147,6 @@ async def run_local(settings: Settings, services: Services, chat_id: str = "loca
     chat = asyncio.create_task(chat_loop(bridge, channel, chat_id, stdin_reader(), interactive))
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({chat, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    stop_reason_dead = stopper.done() and services.owned and bool(services.dead())
     stop.set()
     for task in [chat, stopper, *tasks]:
         task.cancel()
@@ -134,8 +155,7 @@ async def run_local(settings: Settings, services: Services, chat_id: str = "loca
     db.close()
     if owner:
         owner.close()
-    # The chat may end (end of input) before the watcher saw a dead service.
-    return 1 if stop_reason_dead or _report_dead(services) else 0
+    return 0
 
 
 def run_telegram(settings: Settings, services: Services, owner: Optional[IO[str]] = None) -> None:
@@ -149,7 +169,7 @@ def run_telegram(settings: Settings, services: Services, owner: Optional[IO[str]
 
     async def post_init(application: Application) -> None:
         db = open_db(settings.db_path)
-        rasa = RasaClient(settings.rasa_url, services.token)
+        rasa = SupervisedRasa(settings.rasa_url, services.token, services)
         bridge = Bridge(db, rasa, TelegramChannel(application), tracker_db=str(settings.tracker_db))
         application.bot_data["bridge"] = bridge
         start_intake(application)
@@ -164,13 +184,7 @@ def run_telegram(settings: Settings, services: Services, owner: Optional[IO[str]
                                                          asyncio.create_task(bridge.run_forever(stop))])
         if scheduler is not None:
             state["tasks"].append(asyncio.create_task(scheduler.run_forever(stop)))
-
-        async def watch() -> None:
-            await _watch(services, stop)
-            if services.dead():
-                application.stop_running()
-
-        state["tasks"].append(asyncio.create_task(watch()))
+        state["tasks"].append(asyncio.create_task(_supervise(services, stop)))
 
     async def post_shutdown(application: Application) -> None:
         if state:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Tuple
+from typing import Dict, FrozenSet, List, Tuple
 
 import yaml
 
@@ -55,9 +55,59 @@ def _strip_fillers(words: List[str], fillers: Tuple[str, ...]) -> str:
 INVERSION = re.compile(r"\b(wil|kan|ben|heb|zie|denk|hou|houd|trek|wou|ga|leef)\s+ik\b")
 
 
+# A typing slip in a long lexicon word ("zelfmoordgedachtne", "overdoss")
+# still counts: a dropped, doubled or extra letter, or two letters swapped.
+# Not a changed letter: "sterren" must not become "sterven".
+SLIP_MIN_LENGTH = 6
+
+
+def _slips(word: str) -> List[str]:
+    drops = [word[:i] + word[i + 1:] for i in range(len(word))]
+    swaps = [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1) if word[i] != word[i + 1]]
+    return drops + swaps
+
+
+@lru_cache(maxsize=1)
+def _slip_index() -> Tuple[FrozenSet[str], Dict[str, Tuple[str, ...]]]:
+    """The long lexicon words, and the words each one-slip misspelling may be."""
+    anywhere, alone, fillers = _lexicon()
+    phrases = anywhere + alone + fillers
+    words = frozenset(w for phrase in phrases for w in phrase.split() if len(w) >= SLIP_MIN_LENGTH)
+    index: Dict[str, Tuple[str, ...]] = {}
+    for word in sorted(words):
+        for slip in _slips(word):
+            if word not in index.get(slip, ()):
+                index[slip] = index.get(slip, ()) + (word,)
+    return words, index
+
+
+def _toward_lexicon(norm: str) -> List[str]:
+    """The text with each word that is one slip away from a long lexicon word
+    mended; one text per reading where a slip fits two words ("ztten":
+    zitten or zetten)."""
+    words, index = _slip_index()
+    typed = norm.split()
+    readings: List[List[str]] = []
+    for word in typed:
+        options: Tuple[str, ...] = (word,)
+        if word not in words and len(word) >= SLIP_MIN_LENGTH - 1:
+            extra = tuple(d for d in _slips(word)[: len(word)] if d in words)  # one letter too many
+            options = index.get(word, ()) + extra or (word,)
+        readings.append(list(dict.fromkeys(options)))
+    first = [choices[0] for choices in readings]
+    texts = [" ".join(first)]
+    for i, choices in enumerate(readings):
+        texts += [" ".join(first[:i] + [other] + first[i + 1:]) for other in choices[1:]]
+    return texts
+
+
 def _word_orders(norm: str) -> List[str]:
-    swapped = INVERSION.sub(lambda m: f"ik {m.group(1)}", norm)
-    return [norm] if swapped == norm else [norm, swapped]
+    """The text as typed, with slips in long lexicon words mended, and with
+    "wil ik" read as "ik wil"."""
+    orders = dict.fromkeys([norm] + _toward_lexicon(norm))
+    for original in list(orders):
+        orders[INVERSION.sub(lambda m: f"ik {m.group(1)}", original)] = None
+    return list(orders)
 
 
 def is_crisis(text: str) -> bool:

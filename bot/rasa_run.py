@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import List, Sequence
+
+
+def rasa_argv(options: Sequence[str], token: str) -> List[str]:
+    """The argv for `rasa run`. The token goes in the `--auth-token=<token>`
+    form: a separate argument that starts with '-' is read as an option."""
+    return ["rasa", "run", *options, f"--auth-token={token}"]
 
 
 def main() -> None:
     token = os.environ.get("REGIECOACH_RASA_TOKEN", "")
     if not token:
         raise SystemExit("REGIECOACH_RASA_TOKEN ontbreekt")
-    sys.argv = ["rasa", "run", *sys.argv[1:], "--auth-token", token]
+    sys.argv = rasa_argv(sys.argv[1:], token)
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

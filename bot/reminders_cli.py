@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import get_settings
+from bot.operator_cli import parse_operator_args
 from bot.storage import iso, open_db, users, utcnow
 from bot.storage import reminders as store
 
@@ -43,13 +44,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] == "reminders":
-        args_list = args_list[1:]
-    try:
-        args = _parser().parse_args(args_list)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
+    args = parse_operator_args(_parser(), argv, "reminders")
+    if isinstance(args, int):
+        return args
     settings = get_settings()
     db = open_db(settings.db_path)
     try:

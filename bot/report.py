@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from bot.config import get_settings
+from bot.operator_cli import parse_operator_args
 from bot.storage import outcomes, utcnow
 from bot.storage.outcomes import Figure, Outcomes, ReportError
 
@@ -237,13 +238,9 @@ def _compute(path: Path, period: outcomes.Period, k: int) -> Outcomes:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] == "report":
-        args_list = args_list[1:]
-    try:
-        args = _parser().parse_args(args_list)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
+    args = parse_operator_args(_parser(), argv, "report")
+    if isinstance(args, int):
+        return args
     settings = get_settings()
     try:
         written = run(args.since, args.until, args.format, args.out or settings.data_dir / "reports", args.k,

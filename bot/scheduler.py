@@ -180,7 +180,7 @@ class Scheduler:
         rid = int(row["id"])
         reason = self._obsolete(row, now)
         if reason:
-            store.mark_dropped(self.db, rid, reason)
+            store.mark_dropped(self.db, rid, reason, now, self.tz)
             return False
         later = self._wait_until(row, now)
         if later is not None:
@@ -197,13 +197,11 @@ class Scheduler:
             log.exception("delivering reminder %s failed", rid)
             ok = False
         if not ok:
-            store.mark_failed(self.db, rid, now)
+            store.mark_failed(self.db, rid, now, self.tz)
             return False
-        store.mark_sent(self.db, rid, now)
-        if row["kind"] == "checkin":
-            # The next one is planned now; the check-in flow replans it when the user takes part.
-            store.schedule_checkin(self.db, row["chat_id"], now, self.tz)
-            store.schedule_nudge(self.db, row, now, self.tz)
+        # A check-in's successor is planned in the same transaction; the check-in
+        # flow replans it when the user takes part.
+        store.mark_sent(self.db, rid, now, self.tz)
         return True
 
     def _obsolete(self, row: dict[str, Any], now: dt.datetime) -> str | None:

@@ -7,10 +7,12 @@ model=${1:-models/regiecoach-ci.tar.gz}
 tmp=$(mktemp -d)
 port=${STORY_TEST_ACTIONS_PORT:-5155}
 export PYTHONPATH=$PWD SANIC_HOST=127.0.0.1 ACTIONS_PORT=$port ACTIONS_URL=http://127.0.0.1:$port/webhook
+# The action server refuses calls without this token; Rasa sends it (endpoints.yml).
+export REGIECOACH_ACTIONS_TOKEN=$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')
 export REGIECOACH_DB=$tmp/app.db REGIECOACH_DATA_DIR=$tmp RASA_TRACKER_DB=$tmp/tracker.db
 # A fixed clock keeps date answers in the stories valid.
 export REGIECOACH_NOW=${REGIECOACH_NOW:-2026-11-22T09:00:00+00:00}
-.venv/bin/python -m rasa_sdk --actions actions --port "$port" > "$tmp/actions.log" 2>&1 &
+.venv/bin/python -m bot.action_server > "$tmp/actions.log" 2>&1 &
 actions_pid=$!
 trap 'kill $actions_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 120); do

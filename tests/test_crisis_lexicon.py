@@ -183,3 +183,16 @@ def test_inverted_word_order_is_crisis_too(text):
                                   "soms denk ik dat het werk te veel is"])
 def test_inverted_word_order_keeps_everyday_talk_out(text):
     assert not is_crisis(text)
+
+
+@pytest.mark.parametrize("text", ["ik heb zelfmoordgedachtne", "ik wil een ovredosis nemen", "ik wil steven",
+                                  "ik wil mezlef van kant maken", "ik denk aan zelfmoordd",
+                                  "pff ik zie het echt niet meer ztten", "het hoeft voor mij allemal niet meer"])
+def test_a_typing_slip_in_a_long_word_is_still_crisis(text):
+    assert is_crisis(text)
+
+
+@pytest.mark.parametrize("text", ["ik wil sterren kijken", "ik wil een pilsje", "ik wil eten maken",
+                                  "ik wil weer leren fietsen"])
+def test_mending_slips_never_changes_a_letter(text):
+    assert not is_crisis(text)

@@ -37,7 +37,7 @@ def test_full_look_back_creates_next_meeting(fresh_db, now, past_meeting, schedu
     assert "dinsdag 15 december om 10:00, klopt dat?" in chat.send("10 uur")
     reply = chat.send("Ja")
     assert chat.running is None
-    assert "2 doelen" in reply and "2 (grotendeels)" in reply
+    assert "2 doelen" in reply and "Bereikt: 1. Deels: 1. Niet: 0." in reply and "(grotendeels) bereikt" not in reply
     assert "100%" in reply  # their own numbers follow
     assert [g["status"] for g in meetings.list_goals(fresh_db, "42", mid)] == ["reached", "partly"]
     row = meetings.get_meeting(fresh_db, "42", mid)
@@ -54,7 +54,8 @@ def test_skip_optional_steps_and_unknown_next(fresh_db, now, past_meeting):
     chat.send("Niet")
     chat.send("Niet")
     chat.send("Nee")
-    chat.send("overslaan")
+    chat.send("overslaan")  # what they would have needed
+    chat.send("overslaan")  # the agreements
     reply = chat.send("Weet ik nog niet")
     assert chat.running is None
     assert "niet gehoord" in reply
@@ -70,11 +71,13 @@ def test_unclear_answer_gets_the_buttons_again(fresh_db, now, past_meeting):
 
 def test_next_meeting_in_past_asks_again(fresh_db, now, past_meeting):
     chat = Chat(fresh_db, now, flow="debrief")
-    for text in ["Bereikt", "Bereikt", "Deels", "overslaan"]:
+    for text in ["Bereikt", "Bereikt", "Deels", "overslaan", "overslaan"]:
         chat.send(text)
-    assert "voorbij" in chat.send("gisteren om 10 uur")
-    assert "snap ik niet" in chat.send("blabla")
-    assert chat.running == "debrief"
+    reply = chat.send("gisteren om 10 uur")
+    assert "voorbij" in reply and "weet ik nog niet" in reply  # asked again, now with a way out
+    reply = chat.send("blabla")
+    assert "snap ik niet" in reply and "datum" in reply  # not asked a third time: the date stays open
+    assert chat.running is None
 
 
 def test_reminder_trigger_picks_that_meeting(fresh_db, now, past_meeting):

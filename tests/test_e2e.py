@@ -118,11 +118,18 @@ def test_onboarding_consent_is_stored_by_the_action_server(stack):
     assert users.get_user(db, "e2e-consent")["work_status"] == "employed"
 
 
-def test_crisis_interrupts_a_running_flow_with_113_and_112(stack):
+def test_crisis_interrupts_a_running_flow_with_113_and_112_then_listens(stack):
     chat = Conversation(stack, "e2e-crisis")
     chat.say("/start")
     reply = chat.say("ik wil er niet meer zijn")
     assert "113" in reply and "0800-0113" in reply and "112" in reply
+    # Three turns of listening: each reflected, with 113 and 112, never a menu or "helaas niet".
+    listened = []
+    for text in ("nee", "mijn werk loopt vast en niemand snapt het", "het is gewoon veel allemaal"):
+        listened.append(chat.say(text))
+        assert "113" in listened[-1] and "112" in listened[-1] and "computerprogramma" in listened[-1]
+        assert "helaas niet mee helpen" not in listened[-1] and not chat.channel.delivered[-1][1].buttons
+    assert '"mijn werk loopt vast en niemand snapt het"' in listened[1]  # their own words reflected
     after = chat.say("hoi")
     assert "113" not in after
 
@@ -136,8 +143,7 @@ MEETING_SCRIPT = [
     "Ja",
     "Ik wil afspreken hoeveel uur ik de komende maand werk",
     "Ja, nog een doel",
-    "Ik wil weten welke taken ik thuis kan doen",
-    "Nee, verder",
+    "Ik wil weten welke taken ik thuis kan doen",  # two goals: the maximum, on to what I can do
     "Ik kan 2 uur per dag werken",
     "Mails beantwoorden lukt in de ochtend",
     "Lang vergaderen lukt niet",

@@ -69,7 +69,7 @@ def test_validate_without_a_flow_ends_the_form(fresh_db):
     assert result == {"flow_input": "done", "flow": None}
 
 
-def test_crisis_replies_with_113_and_112_and_ends_the_flow_but_keeps_the_draft(fresh_db, consenting_user):
+def test_crisis_replies_with_113_and_112_and_listens_but_keeps_the_draft(fresh_db, consenting_user):
     ActionStartFlow().run(CollectingDispatcher(), tracker(intent="prepare_meeting"), {})
     dispatcher = CollectingDispatcher()
     events = ActionCrisis().run(dispatcher, tracker(text="ik wil er niet meer zijn", intent="crisis",
@@ -77,7 +77,7 @@ def test_crisis_replies_with_113_and_112_and_ends_the_flow_but_keeps_the_draft(f
     reply = texts(dispatcher)
     assert "113" in reply and "0800-0113" in reply and "112" in reply and "huisarts" in reply
     assert say("crisis", "later") in reply
-    assert SlotSet("flow", None) in events
+    assert SlotSet("flow", "listen") in events  # the listening flow runs next
     assert users.get_user(fresh_db, consenting_user)["last_crisis_at"]
     assert drafts.load_draft(fresh_db, consenting_user, "meeting") is not None
 

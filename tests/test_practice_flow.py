@@ -4,6 +4,7 @@ start, then ask/handle per turn."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -15,6 +16,7 @@ from bot.storage import practice as store
 from tests.conftest import AMS
 
 CHAT = "42"
+OWN_VIEW = "Best lastig, maar ik bleef rustig."
 
 
 def variants(key: str) -> list[str]:
@@ -40,6 +42,13 @@ class Chat:
     def say(self, text: str, **turn) -> list:
         replies, self.running = engine.handle(self.db, CHAT, self.running, Turn(text=text, **turn), self.now, AMS)
         return replies + self.ask()
+
+    def role(self, text: str, own_view: str = OWN_VIEW) -> list:
+        """One role-play turn; when the role play ends, also answer "Hoe ging het volgens jou?"."""
+        replies = self.say(text)
+        if self.draft and self.draft["step"] == "own_view":
+            replies += self.say(own_view)
+        return replies
 
     @property
     def draft(self):
@@ -71,7 +80,7 @@ def play_s1(chat: Chat, turns: list[str]) -> list:
     chat.say(say("practice", "s1_title"))
     replies: list = []
     for text in turns:
-        replies = chat.say(text)
+        replies = chat.role(text)
     return replies
 
 
@@ -93,17 +102,26 @@ def test_intro_says_stop_works_and_offers_six_scenarios(chat):
 
 
 def test_full_role_play_ends_in_feedback_with_affirmation_quote_tip_and_choices(chat, fresh_db):
-    replies = play_s1(chat, GOOD)
-    body = texts(replies)
-    # The other party closes, then the feedback: affirm first.
+    chat.start()
+    chat.say(say("practice", "s1_title"))
+    chat.say(GOOD[0])
+    chat.say(GOOD[1])
+    replies = chat.say(GOOD[2])
+    # The other party closes, then the user's own view comes first.
     assert replies[0].text.startswith("Bedrijfsarts: ")
-    feedback = replies[2].text
+    assert replies[-1].text == say("practice", "ask_own_view")
+    assert store.list_attempts(fresh_db, CHAT) == []
+    replies = chat.say(OWN_VIEW)
+    body = texts(replies)
+    assert replies[0].text == say("practice", "own_view_mixed")  # their view reflected, both sides
+    feedback = replies[1].text
     assert any(feedback.startswith(line) for line in variants("fb_affirm"))
     assert say("practice", "well_proposal") in feedback
     quote = feedback.split('"')[1]
     assert len(quote) <= 60 and quote.startswith("Zou ik kunnen beginnen")
-    assert "4 van de 4" in body  # examples, both, proposal and calm all shown
-    assert "Vorige keer" not in body  # first attempt: no comparison
+    assert say("practice", "tip_all") in body  # examples, both, proposal and calm all shown
+    assert not re.search(r"\d van de \d", body)  # no grades
+    assert say("practice", "fb_progress_up") not in body  # first attempt: no comparison
     assert chat.buttons() == ["Nog een keer", "Ander scenario", "Zin bewaren voor mijn kaart", "Klaar"]
     attempts = store.list_attempts(fresh_db, CHAT)
     assert len(attempts) == 1 and attempts[0]["scenario"] == "s1" and attempts[0]["turns"] == 3
@@ -118,7 +136,7 @@ def test_full_role_play_ends_in_feedback_with_affirmation_quote_tip_and_choices(
 def test_one_tip_for_the_weakest_skill(chat):
     replies = play_s1(chat, ["Ik kan niet.", "Het gaat gewoon niet.", "Ik kan het echt niet."])
     assert last_line(chat) in variants("bedrijfsarts_invite")  # no proposal yet: a fourth turn invites one
-    replies = chat.say("Geen idee.")
+    replies = chat.role("Geen idee.")
     body = texts(replies)
     tips = [key for key in ("tip_examples", "tip_both", "tip_proposal", "tip_calm") if say("practice", key) in body]
     assert tips == ["tip_examples"]  # all three missing: the first in order
@@ -153,7 +171,7 @@ def test_anger_in_the_third_turn_gets_a_fourth_turn(chat, fresh_db):
     replies = play_s1(chat, ["Ik kan niet.", "Nee.", "Hou toch op!!!"])
     assert chat.draft["step"] == "rol4" and store.list_attempts(fresh_db, CHAT) == []
     assert last_line(chat) in variants("bedrijfsarts_angry")
-    replies = chat.say("Sorry. Wat als ik begin met een uur per dag?")
+    replies = chat.role("Sorry. Wat als ik begin met een uur per dag?")
     body = texts(replies)
     assert say("practice", "tip_calm") in body  # one un-calm turn counts
     assert store.list_attempts(fresh_db, CHAT)[0]["turns"] == 4
@@ -165,7 +183,7 @@ def test_privacy_scenario_accepts_the_boundary_and_tells_the_fact(chat):
     chat.say("Dat wil ik liever niet vertellen, dat is prive.")
     assert last_line(chat) in variants("s3_privacy_ok")
     chat.say("Mails lukken wel, maar bellen niet.")
-    replies = chat.say("Zullen we afspreken dat ik eerst 2 uur per dag werk?")
+    replies = chat.role("Zullen we afspreken dat ik eerst 2 uur per dag werk?")
     assert say("practice", "s3_fact") in texts(replies)
 
 
@@ -218,8 +236,9 @@ def test_progress_over_two_attempts(chat, fresh_db):
     play_s1(chat, ["Ik kan niet.", "Na een uur lezen krijg ik hoofdpijn.", "Het gaat echt niet.", "Weet ik niet."])
     replies = chat.say("Nog een keer")
     for text in GOOD:
-        replies = chat.say(text)
-    assert "Vorige keer 2 van de 4, nu 4 van de 4." in texts(replies)
+        replies = chat.role(text)
+    assert say("practice", "fb_progress_up") in texts(replies)
+    assert not re.search(r"\d van de \d", texts(replies))
     progress = store.progress(fresh_db, CHAT)
     assert progress["attempts"] == 2 and progress["scores"] == [2, 4]
 

@@ -63,7 +63,9 @@ def test_an_unclear_or_shaky_answer_asks_again_and_counts_nobody(fresh_db, conse
     replies, running = answer(fresh_db, consenting_user, "figures", "hmm weet ik niet", now)
     assert running == "figures" and replies[0].text == say("figures", "unclear")
     replies, running = answer(fresh_db, consenting_user, "figures", "asdf", now, intent="affirm", confidence=0.3)
-    assert running == "figures" and users.report_optin(fresh_db, consenting_user) is None
+    # Not asked a third time: paused, nobody counted, and the way back is named.
+    assert running is None and users.report_optin(fresh_db, consenting_user) is None
+    assert "/privacy" in texts(replies)
 
 
 def test_without_consent_to_storage_there_is_nothing_to_count(fresh_db, now):

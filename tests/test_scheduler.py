@@ -294,14 +294,49 @@ def test_blocked_or_withdrawn_users_get_nothing(fresh_db, consenting_user):
 
 def test_failing_bridge_retries_then_gives_up(fresh_db, consenting_user):
     due = local(2026, 11, 23, 9, 30)
-    rid = rem.add_manual(fresh_db, consenting_user, "checkin", due, due)
+    rid = rem.add_manual(fresh_db, consenting_user, "milestone", due, due)
     scheduler, bridge = make(fresh_db, FakeBridge(fail=True))
-    moment = due
-    for _ in range(5):
-        run(scheduler, moment)
-        moment = moment + dt.timedelta(minutes=20)
+    for _ in range(200):  # each round at the row's next due time (retry or the end of quiet hours)
+        if status(fresh_db, rid) != "pending":
+            break
+        run(scheduler, parse_iso(rem.get(fresh_db, rid)["due_at"]))
     assert status(fresh_db, rid) == "failed"
-    assert len(bridge.calls) == 5
+    assert len(bridge.calls) == rem.MAX_ATTEMPTS
+
+
+def test_a_crash_while_planning_the_next_checkin_does_not_end_the_series(fresh_db, consenting_user, monkeypatch):
+    first = local(2026, 11, 23, 9, 30)
+    rid = rem.schedule_checkin(fresh_db, consenting_user, first - dt.timedelta(weeks=4), AMS)
+    real_schedule = rem.schedule_checkin
+
+    def killed(*args, **kwargs):
+        raise Crash()  # the process dies after the check-in went out, before the next is planned
+
+    monkeypatch.setattr(rem, "schedule_checkin", killed)
+    scheduler, bridge = make(fresh_db)
+    with pytest.raises(Crash):
+        run(scheduler, first)
+    monkeypatch.setattr(rem, "schedule_checkin", real_schedule)
+    restarted, _ = make(fresh_db, bridge)  # after a restart the lease has run out
+    run(restarted, first + rem.LEASE + dt.timedelta(minutes=1))
+    assert status(fresh_db, rid) == "sent"
+    assert bridge.received == {consenting_user: 1}
+    following = rem.next_checkin(fresh_db, consenting_user)
+    assert following is not None and parse_iso(following["due_at"]) > first + dt.timedelta(weeks=3)
+
+
+def test_a_user_who_blocked_the_bot_gets_check_ins_again_after_writing(fresh_db, consenting_user):
+    first = local(2026, 11, 23, 9, 30)
+    rem.schedule_checkin(fresh_db, consenting_user, first - dt.timedelta(weeks=4), AMS)
+    users.mark_blocked(fresh_db, consenting_user)
+    scheduler, bridge = make(fresh_db)
+    assert run(scheduler, first) == 0  # blocked: nothing is sent, but the series goes on
+    following = rem.next_checkin(fresh_db, consenting_user)
+    assert following is not None
+    users.touch(fresh_db, consenting_user, first + dt.timedelta(days=3))  # they come back and write
+    assert not users.get_user(fresh_db, consenting_user)["blocked"]
+    assert run(scheduler, parse_iso(following["due_at"])) == 1
+    assert len(bridge.calls) == 1
 
 
 def test_run_forever_stops_on_request(fresh_db, consenting_user):

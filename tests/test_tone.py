@@ -1,5 +1,6 @@
 """Every text the bot sends: Dutch B1 in the je-form, short, never "je moet",
-no claims of lived experience. Runs over domain.yml, data/responses and content/."""
+no claims of lived experience. Runs over domain.yml, data/responses, content/
+and the command menu in bot/commands.py."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Iterator, Tuple
 
 import pytest
 import yaml
+
+from bot.commands import COMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_TEXT = {"crisis_lexicon.yml"}
@@ -35,6 +38,8 @@ def all_texts() -> list:
     for path in sorted((ROOT / "content").glob("*.yml")):
         if path.name not in NOT_TEXT:
             found += [(f"{path.name}:{w}", t) for w, t in _strings(yaml.safe_load(path.read_text(encoding="utf-8")), "")]
+    # Python catalogues: the command menu Telegram shows.
+    found += [(f"commands.py:{name}", description) for name, (_, description) in COMMANDS.items()]
     return found
 
 

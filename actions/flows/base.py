@@ -8,7 +8,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlite_utils import Database
 
+from actions.content import say
+
 DONE = "done"
+# In ctx.data: the step whose question was not understood once and is asked again.
+ASKED_AGAIN = "_asked_again"
 
 Button = Tuple[str, str]  # (title shown, payload sent back)
 
@@ -89,6 +93,21 @@ class Flow:
 
     def next_step_after(self, ctx: FlowContext, step: str) -> str:
         return DONE
+
+    def may_skip(self, ctx: FlowContext) -> bool:
+        """Whether "overslaan" works at the current step."""
+        return ctx.step in self.optional_steps
+
+    def way_out(self, ctx: FlowContext) -> str:
+        """Added to a question the second time it is asked in a row."""
+        return say("engine", "way_out_skip" if self.may_skip(ctx) else "way_out_stop")
+
+    def give_up(self, ctx: FlowContext) -> Optional[List[Reply]]:
+        """Instead of asking the same question a third time: move on with what
+        we have (here: skip an optional step), or None to pause the flow."""
+        if self.may_skip(ctx):
+            return [Reply(say("engine", "skipped"))] + self.skip(ctx)
+        return None
 
     def back(self, ctx: FlowContext) -> bool:
         """Go back one step to correct an answer. Return False if not possible."""

@@ -12,7 +12,8 @@ import re
 
 from actions.card import card_dir
 from actions.content import say
-from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
+from actions.flows.answers import is_non_answer, kind_of, reply_key
+from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn, advance
 from actions.progress_chart import chart_replies
 from bot.storage import checkins, parse_iso, reminders, users
 
@@ -35,7 +36,7 @@ POSITIVE = re.compile(r"\b(goed|beter|prima|fijn|lekker|top|redelijk|oke|ok|posi
 NUMBER_WORDS = {"nul": 0, "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
                 "zeven": 7, "acht": 8, "negen": 9, "tien": 10}
 MAX_QUOTE = 60
-MAX_TEXT = 300
+MAX_TEXT = 2000  # kept whole; the summary quotes a short part
 SCORE_BUTTONS = [(str(n), str(n)) for n in range(11)]
 # The regie question comes on the 1st, 4th, 7th, ... check-in: often enough to
 # see a change, rare enough not to turn the check-in into a form.
@@ -49,11 +50,14 @@ def shorten(text: str, limit: int = MAX_QUOTE) -> str:
 
 
 def mood_of(turn: Turn) -> str:
-    if turn.intent == "mood_negative" or NEGATIVE.search(turn.clean):
+    kind = kind_of(turn.clean)
+    if kind == "mixed":
+        return "mixed"
+    if turn.intent == "mood_negative" or NEGATIVE.search(turn.clean) or kind == "negative":
         return "negative"
     if turn.intent == "mood_positive" or POSITIVE.search(turn.clean):
         return "positive"
-    return "neutral"
+    return "empty" if kind == "empty" else "neutral"
 
 
 def parse_score(text: str) -> int | None:
@@ -159,7 +163,22 @@ class CheckinFlow(Flow):
             return self._finish_step(ctx)
         return order[order.index(step) + 1] if step in order else DONE
 
+    def way_out(self, ctx: FlowContext) -> str:
+        return say("checkin", "score_way_out") if ctx.step in ("energy", "confidence") else super().way_out(ctx)
+
+    def may_skip(self, ctx: FlowContext) -> bool:
+        # A score may be skipped once it was not understood (the way out says so).
+        return super().may_skip(ctx) or (ctx.step in ("energy", "confidence") and bool(ctx.data.get(ASKED_AGAIN)))
+
+    def give_up(self, ctx: FlowContext) -> list[Reply] | None:
+        if ctx.step in ("energy", "confidence"):  # no score then, and no follow-up about it
+            advance(ctx, "confidence" if ctx.step == "energy" else self.next_step_after(ctx, "confidence_why"))
+            return [Reply(say("checkin", "score_skipped"))]
+        return super().give_up(ctx)
+
     def skip(self, ctx: FlowContext) -> list[Reply]:
+        if ctx.step in ("energy", "confidence"):
+            return self.give_up(ctx) or []
         step = self.next_step_after(ctx, ctx.step)
         if step == "_finish":
             return self._finish(ctx)
@@ -170,7 +189,7 @@ class CheckinFlow(Flow):
 
     def _on_mood(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         mood = mood_of(turn)
-        ctx.data["mood"] = mood
+        ctx.data["mood"] = mood if mood in ("negative", "positive") else "neutral"
         if mood == "negative":
             advance(ctx, "continue")
             return [Reply(say("checkin", "mood_negative"))]
@@ -216,17 +235,17 @@ class CheckinFlow(Flow):
     def _on_confidence(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         return self._score(ctx, turn, "confidence")
 
-    def _why(self, ctx: FlowContext, key: str, next_step: str) -> list[Reply]:
+    def _why(self, ctx: FlowContext, turn: Turn, key: str, next_step: str) -> list[Reply]:
         advance(ctx, next_step)
-        if int(ctx.data.get(key, 5)) == 0:
+        if int(ctx.data.get(key, 5)) == 0 and not is_non_answer(turn.clean):
             return [Reply(say("checkin", "follow_reply_zero"))]
-        return [Reply(say("checkin", "follow_reply"))]
+        return [Reply(say("checkin", reply_key("checkin", "follow_reply", turn.clean)))]
 
     def _on_energy_why(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        return self._why(ctx, "energy", "confidence")
+        return self._why(ctx, turn, "energy", "confidence")
 
     def _on_confidence_why(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        return self._why(ctx, "confidence", self.next_step_after(ctx, "confidence_why"))
+        return self._why(ctx, turn, "confidence", self.next_step_after(ctx, "confidence_why"))
 
     def _on_regie(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         score = parse_score(turn.clean)
@@ -239,14 +258,17 @@ class CheckinFlow(Flow):
     def _on_goals(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         ctx.data["goals_update"] = turn.clean[:MAX_TEXT]
         advance(ctx, "went_well")
-        return [Reply(say("checkin", "goals_reply"))]
+        return [Reply(say("checkin", reply_key("checkin", "goals_reply", turn.clean)))]
 
     def _on_went_well(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        ctx.data["went_well"] = turn.clean[:MAX_TEXT]
+        if not is_non_answer(turn.clean):  # "niks" is no success to sum up later
+            ctx.data["went_well"] = turn.clean[:MAX_TEXT]
         advance(ctx, "next_step")
-        return [Reply(say("checkin", "went_well_reply"))]
+        return [Reply(say("checkin", reply_key("checkin", "went_well_reply", turn.clean)))]
 
     def _on_next_step(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
+        if is_non_answer(turn.clean):  # "weet ik niet" is no step, so no date to ask
+            return [Reply(say("checkin", "next_step_none")), *self._finish(ctx)]
         ctx.data["next_step"] = turn.clean[:MAX_TEXT]
         advance(ctx, "next_date")
         return []

@@ -5,16 +5,18 @@ creates that meeting and its reminders). Ends with their own numbers."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from actions import card
 from actions.calendar_ics import ics_replies
 from actions.content import say
 from actions.dutch_dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
+from actions.flows.answers import is_non_answer
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
 from actions.flows.meeting import MAX_TEXT, UNKNOWN_RE, schedule_reminders, yes_no
 from bot.storage import meetings, parse_iso
 
+NEXT_STEPS = ("next", "next_time", "next_confirm")
 GOAL_ANSWERS = {"reached": ("bereikt", "gelukt", "ja"), "partly": ("deels", "een beetje", "half", "beetje"),
                 "not": ("niet", "nee", "niet bereikt", "niet gelukt")}
 HEARD_ANSWERS = {"ja": ("ja", "zeker", "jazeker", "wel"), "deels": ("deels", "een beetje", "beetje", "half"),
@@ -35,7 +37,7 @@ def _choice(text: str, options: Dict[str, tuple]) -> str:
 class DebriefFlow(Flow):
     name = "debrief"
     first_step = "goal_0"
-    optional_steps = ("agreed", "next")
+    optional_steps = ("heard_need", "agreed", "next")
 
     # --- helpers -------------------------------------------------------------
 
@@ -87,6 +89,8 @@ class DebriefFlow(Flow):
         if step == "heard":
             keys = ("heard_yes", "heard_partly", "heard_no")
             return [Reply(say("debrief", "ask_heard"), buttons=[(say("debrief", k), say("debrief", k)) for k in keys])]
+        if step == "heard_need":
+            return [Reply(say("debrief", f"ask_heard_need_{ctx.data.get('heard', 'nee')}"))]
         if step == "agreed":
             return [Reply(say("debrief", "ask_agreed"))]
         if step == "next":
@@ -114,12 +118,27 @@ class DebriefFlow(Flow):
         return handler(ctx, turn)
 
     def next_step_after(self, ctx: FlowContext, step: str) -> str:
-        return {"agreed": "next"}.get(step, DONE)
+        return {"heard_need": "agreed", "agreed": "next"}.get(step, DONE)
 
     def skip(self, ctx: FlowContext) -> List[Reply]:
         if ctx.step == "next":
             return self._finish(ctx)
         return super().skip(ctx)
+
+    def way_out(self, ctx: FlowContext) -> str:
+        return say("debrief", "next_way_out") if ctx.step in NEXT_STEPS else super().way_out(ctx)
+
+    def give_up(self, ctx: FlowContext) -> Optional[List[Reply]]:
+        """Never a third time: the date stays open, a goal stays open, "heard" stays unsaid."""
+        if ctx.step in NEXT_STEPS:
+            return [Reply(say("debrief", "next_left_open"))] + self._finish(ctx)
+        if ctx.step.startswith("goal_"):
+            advance(ctx, self._goal_step(ctx, int(ctx.step[5:]) + 1))
+            return [Reply(say("debrief", "moved_on"))]
+        if ctx.step == "heard":
+            advance(ctx, "agreed")
+            return [Reply(say("debrief", "moved_on"))]
+        return super().give_up(ctx)
 
     # --- steps -----------------------------------------------------------------------
 
@@ -150,8 +169,20 @@ class DebriefFlow(Flow):
             return [Reply(say("debrief", "unclear"))]
         meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now, felt_heard=heard)
         ctx.data["heard"] = heard
+        if heard == "ja":
+            advance(ctx, "agreed")
+            return []
+        # Not (quite) heard: empathy first, then what they would have needed.
+        advance(ctx, "heard_need")
+        return [Reply(say("debrief", f"heard_{heard}_reply"))]
+
+    def _handle_heard_need(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        text = card.clean_text(turn.clean)
         advance(ctx, "agreed")
-        return []
+        if is_non_answer(text):
+            return [Reply(say("debrief", "heard_need_reply_empty"))]
+        ctx.data["heard_need"] = text  # only for the summary; the draft goes when the look back ends
+        return [Reply(say("debrief", "heard_need_reply", text=card.shorten(text)))]
 
     def _handle_agreed(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         text = card.clean_text(turn.clean)
@@ -215,12 +246,18 @@ class DebriefFlow(Flow):
         meetings.record_debrief(ctx.db, ctx.chat_id, meeting_id, ctx.now, finished=True)
         goals = meetings.list_goals(ctx.db, ctx.chat_id, meeting_id)
         if goals:
-            mostly = sum(1 for g in goals if g["status"] in ("reached", "partly"))
-            goals_text = say("debrief", "summary_goals", total=len(goals), mostly=mostly)
+            counts = {status: sum(1 for g in goals if g["status"] == status) for status in ("reached", "partly", "not")}
+            # Each answer counted as given: "deels" is not "grotendeels".
+            goals_text = say("debrief", "summary_goals", total=len(goals), reached=counts["reached"],
+                             partly=counts["partly"], not_reached=counts["not"])
+            if counts["not"]:
+                goals_text += " " + say("debrief", "summary_not_reached")
         else:
             goals_text = say("debrief", "summary_no_goals")
         heard = ctx.data.get("heard") or "none"
         heard_text = say("debrief", f"summary_heard_{heard}")
+        if ctx.data.get("heard_need"):
+            heard_text += " " + say("debrief", "summary_heard_need", text=card.shorten(ctx.data["heard_need"]))
         summary = " ".join(say("debrief", "summary", goals=goals_text, heard=heard_text).split())
         from actions.meeting_actions import progress_text  # late: meeting_actions imports rasa_sdk
 

@@ -13,7 +13,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from sqlite_utils import Database
 
 from actions.content import say
-from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn
+from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn
+from bot.commands import COMMANDS
 from bot.storage import drafts, users
 
 # Flow name -> "module:Class". Imported on first use.
@@ -25,6 +26,7 @@ FLOW_CLASSES: Dict[str, str] = {
     "practice": "actions.flows.practice:PracticeFlow",
     "checkin": "actions.flows.checkin:CheckinFlow",
     "timeline": "actions.flows.timeline:TimelineFlow",
+    "listen": "actions.flows.listen:ListenFlow",
     "figures": "actions.flows.figures:FiguresFlow",
 }
 
@@ -41,8 +43,11 @@ INTENT_FLOWS: Dict[str, str] = {
     "privacy_choice": "figures",
 }
 
-MAX_ANSWER_CHARS = 600
+# Long stories are welcome (the card shortens them); this is the bridge's own input cap.
+MAX_ANSWER_CHARS = 2000
 RESUME_STEP = "_resume"
+BACK_WORDS = ("terug", "vorige", "vorige vraag", "ga terug", "ik wil iets aanpassen")
+SKIP_WORDS = ("overslaan", "sla over", "skip", "volgende", "sla maar over")
 QUESTION_START = re.compile(
     r"^(wat|hoe|mag|moet|wanneer|wie|waarom|welke|kan|kun|krijg|heb|is|ben|word|wordt|hoelang|hoeveel)\b",
     re.IGNORECASE,
@@ -110,7 +115,11 @@ def ask(db: Database, chat_id: str, flow_name: str, now: dt.datetime, tz: dt.tzi
         ])]
     if ctx.step == DONE:
         return []
-    return flow.ask(ctx)
+    replies = flow.ask(ctx)
+    if replies and ctx.data.get(ASKED_AGAIN) == ctx.step:  # the second time: with a way out
+        last = replies[-1]
+        replies[-1] = Reply(f"{last.text}\n{flow.way_out(ctx)}", buttons=last.buttons, custom=last.custom)
+    return replies
 
 
 def handle(
@@ -131,11 +140,7 @@ def handle(
         ctx.step = ctx.data.pop("_resume_step", flow.first_step)
         return _finish_turn(ctx, flow, [Reply(say("engine", "resumed"))])
 
-    if not text:
-        return [Reply(say("engine", "empty"))], flow.name
-    if len(text) > MAX_ANSWER_CHARS:
-        return [Reply(say("engine", "too_long", max=MAX_ANSWER_CHARS))], flow.name
-    if text.startswith("/"):
+    if text.startswith("/") and len(text) <= MAX_ANSWER_CHARS:
         target, trigger = _parse_payload(text)
         if target in INTENT_FLOWS and (INTENT_FLOWS[target] != flow.name or trigger):
             _save(ctx, flow)
@@ -143,21 +148,46 @@ def handle(
                 trigger["goals_only"] = True
             replies, running = start(db, chat_id, INTENT_FLOWS[target], now, tz, trigger or None)
             return replies, running
-        return [Reply(say("engine", "command_in_flow"))], flow.name
-    if lowered in ("terug", "vorige", "vorige vraag", "ga terug", "ik wil iets aanpassen"):
-        if flow.back(ctx):
-            return _finish_turn(ctx, flow, [Reply(say("engine", "went_back"))])
-        return [Reply(say("engine", "cannot_go_back"))], flow.name
-    if lowered in ("overslaan", "sla over", "skip", "volgende", "sla maar over"):
-        if ctx.step in flow.optional_steps:
-            return _finish_turn(ctx, flow, flow.skip(ctx))
-        return [Reply(say("engine", "cannot_skip"))], flow.name
+    if lowered in BACK_WORDS and flow.back(ctx):
+        ctx.data.pop(ASKED_AGAIN, None)
+        return _finish_turn(ctx, flow, [Reply(say("engine", "went_back"))])
+    if lowered in SKIP_WORDS and flow.may_skip(ctx):
+        ctx.data.pop(ASKED_AGAIN, None)
+        return _finish_turn(ctx, flow, flow.skip(ctx))
     if _is_werkwijzer_question(turn) and ctx.step not in flow.question_steps:
         answer = turn.werkwijzer_text or ""
         return [Reply(answer), Reply(say("engine", "back_to_flow"))], flow.name
 
-    replies = flow.handle(ctx, turn)
+    asked, before = ctx.step, _answers(ctx.data)
+    replies = _repair(text, lowered) or flow.handle(ctx, turn)
+    if ctx.step != asked or ctx.switch_to or _answers(ctx.data) != before:
+        ctx.data.pop(ASKED_AGAIN, None)
+    elif ctx.data.get(ASKED_AGAIN) != asked:
+        ctx.data[ASKED_AGAIN] = asked  # not understood: asked once more, with a way out
+    else:  # a third time would be a loop: move on, or pause and keep the draft
+        moved_on = flow.give_up(ctx)
+        ctx.data.pop(ASKED_AGAIN, None)
+        if moved_on is None:
+            _save(ctx, flow)
+            return replies + [Reply(say("engine", "paused", command=_command_for(flow.name)))], None
+        replies = replies + moved_on
     return _finish_turn(ctx, flow, replies)
+
+
+def _repair(text: str, lowered: str) -> List[Reply]:
+    """The engine's own answer when the input is no answer for the flow (empty,
+    too long, a command, "terug" or "overslaan" where that cannot be done)."""
+    if not text:
+        return [Reply(say("engine", "empty"))]
+    if len(text) > MAX_ANSWER_CHARS:
+        return [Reply(say("engine", "too_long", max=MAX_ANSWER_CHARS))]
+    if text.startswith("/"):
+        return [Reply(say("engine", "command_in_flow"))]
+    if lowered in BACK_WORDS:
+        return [Reply(say("engine", "cannot_go_back"))]
+    if lowered in SKIP_WORDS:
+        return [Reply(say("engine", "cannot_skip"))]
+    return []
 
 
 def stop(db: Database, chat_id: str, flow_name: str, now: dt.datetime, tz: dt.tzinfo) -> List[Reply]:
@@ -172,6 +202,20 @@ def stop(db: Database, chat_id: str, flow_name: str, now: dt.datetime, tz: dt.tz
     if flow.needs_consent and users.has_consent(db, chat_id):
         return [Reply(say("engine", "stopped_saved"))]
     return [Reply(say("engine", "stopped"))]
+
+
+def _answers(data: Dict[str, Any]) -> str:
+    """What the flow has learnt so far, to tell "not understood" from "understood, same step"."""
+    return json.dumps({k: v for k, v in data.items() if k not in ("_history", ASKED_AGAIN)}, sort_keys=True,
+                      default=str)
+
+
+def _command_for(flow_name: str) -> str:
+    """The command that starts (and resumes) a flow, e.g. "/voorbereiden"."""
+    for command, (payload, _) in COMMANDS.items():
+        if INTENT_FLOWS.get(payload.lstrip("/")) == flow_name:
+            return f"/{command}"
+    return "/start"
 
 
 def _parse_payload(text: str) -> Tuple[str, Dict[str, Any]]:

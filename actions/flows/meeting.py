@@ -1,4 +1,4 @@
-"""Preparing a meeting: with whom, when, one to three goals, what I can and
+"""Preparing a meeting: with whom, when, one or two goals, what I can and
 can't do (with examples), energy, a proposal and questions; then a summary,
 the conversation card and reminders. Every answer is stored at once."""
 
@@ -12,7 +12,8 @@ from actions import card
 from actions.calendar_ics import ics_replies
 from actions.content import say
 from actions.dutch_dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
-from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
+from actions.flows.answers import is_non_answer
+from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
 from bot.storage import drafts, meetings, parse_iso
 
 try:  # written by another helper at the same time; the flow works without it
@@ -20,12 +21,13 @@ try:  # written by another helper at the same time; the flow works without it
 except ImportError:  # pragma: no cover - depends on the other module being present
     schedule_meeting_reminders = None  # type: ignore[assignment]
 
-MAX_TEXT = 300
+# A long story is kept whole (the engine caps input at the bridge's limit); quotes and the card shorten it.
+MAX_TEXT = 2000
 MAX_PHOTO_TEXT = 600  # the scherpe foto in the user's own words covers four things
 # Trigger values that open one step for an existing meeting, outside a preparation.
 SIDE_TRIGGERS = {"scherpe_foto": "photo_edit", "move_meeting": "when"}
 SIDE_STEPS = ("edit_goal", "photo_edit")
-MAX_GOALS = 3
+MAX_GOALS = 2  # "één of twee doelen", as the Werkwijzer advises
 WHO_OPTIONS = ("bedrijfsarts", "leidinggevende", "arbeidsdeskundige", "casemanager")
 PRIVACY_WHO = ("leidinggevende", "casemanager")
 PROPOSAL_KEYS = ("proposal_hours", "proposal_tasks", "proposal_home", "proposal_breaks", "proposal_flex")
@@ -39,6 +41,10 @@ VAGUE_WORDS = frozenset(
     gaan samen we mijn me mij op over voor met en om te in van wat weer voel voelen voelt zo mogelijk
     eruit uit komen komt dingen zaken verder vooruit stap stappen""".split()
 )
+WHEN_STEPS = ("when", "when_time", "when_day", "when_confirm")
+# Open questions whose answer goes on the card: "ja" or "weet ik niet" is asked once more, then may be skipped.
+OPEN_STEPS = {"goal": "goal_non_answer", "can": "can_non_answer", "can_example": "example_non_answer",
+              "cannot": "cannot_non_answer", "cannot_example": "example_non_answer"}
 UNKNOWN_RE = re.compile(r"^(ik )?weet (ik )?(het )?(nog )?niet|^nog niet bekend|^geen idee|^nog geen datum")
 KEEP_WORDS = ("nee", "weet ik niet", "weet niet", "geen idee", "laat maar", "zo is het goed", "zo laten", "is goed")
 
@@ -81,7 +87,7 @@ class MeetingFlow(Flow):
     name = "meeting"
     first_step = "who"
     question_steps = ("questions",)
-    optional_steps = ("energy", "questions", "photo_edit")
+    optional_steps = ("can_example", "cannot_example", "energy", "questions", "photo_edit")
 
     # --- helpers ---------------------------------------------------------------
 
@@ -246,12 +252,48 @@ class MeetingFlow(Flow):
     def skip(self, ctx: FlowContext) -> List[Reply]:
         if ctx.step == "questions":
             return self._finish(ctx)
+        if ctx.step == "goal":
+            replies = [] if self._goal_count(ctx) else [Reply(say("meeting", "no_goal_yet"))]
+            return replies + self._after_goals(ctx)
         if ctx.step == "photo_edit":
             return self._unstash(ctx, [Reply(say("scherpe_foto", "kept"))])
         return super().skip(ctx)
 
     def next_step_after(self, ctx: FlowContext, step: str) -> str:
-        return {"energy": "proposal", "questions": DONE}.get(step, DONE)
+        # A skipped statement takes its example with it.
+        return {"energy": "proposal", "questions": DONE, "can": "cannot", "can_example": "cannot",
+                "cannot": "energy", "cannot_example": "energy"}.get(step, DONE)
+
+    def _non_answer(self, ctx: FlowContext, text: str) -> Optional[List[Reply]]:
+        """"ja", "ok" or "weet ik niet" is not stored: an example, and the question once more."""
+        if ctx.step in OPEN_STEPS and is_non_answer(text):
+            return [Reply(say("meeting", OPEN_STEPS[ctx.step]))]
+        return None
+
+    def may_skip(self, ctx: FlowContext) -> bool:
+        return super().may_skip(ctx) or (ctx.step in OPEN_STEPS and ctx.data.get(ASKED_AGAIN) == ctx.step)
+
+    def way_out(self, ctx: FlowContext) -> str:
+        if ctx.step in WHEN_STEPS:
+            return say("meeting", "when_way_out")
+        if ctx.step in OPEN_STEPS:
+            return say("meeting", "open_way_out")
+        return super().way_out(ctx)
+
+    def give_up(self, ctx: FlowContext) -> Optional[List[Reply]]:
+        if ctx.step in WHEN_STEPS:  # the date stays open; the preparation goes on
+            return self._no_date(ctx)
+        if ctx.step == "goal":  # says itself that we go on without a goal
+            return self.skip(ctx)
+        return super().give_up(ctx)
+
+    def _no_date(self, ctx: FlowContext) -> List[Reply]:
+        if ctx.data.get("moving"):  # moving a planned meeting: it keeps its time
+            return self._unstash(ctx, [Reply(say("calendar", "move_kept"))])
+        for key in ("when_pending", "when_date", "when_time"):
+            ctx.data.pop(key, None)
+        advance(ctx, "goal")
+        return [Reply(say("meeting", "when_unknown"))]
 
     # --- steps ---------------------------------------------------------------------------
 
@@ -325,8 +367,7 @@ class MeetingFlow(Flow):
         if UNKNOWN_RE.search(turn.clean.lower()) and ctx.data.get("moving"):
             return self._unstash(ctx, [Reply(say("calendar", "move_kept"))])
         if UNKNOWN_RE.search(turn.clean.lower()):
-            advance(ctx, "goal")
-            return [Reply(say("meeting", "when_unknown"))]
+            return self._no_date(ctx)
         result = parse_meeting_time(turn.clean, ctx.now, ctx.tz)
         if result.moment is None:
             if result.time_only:
@@ -344,6 +385,8 @@ class MeetingFlow(Flow):
         return self._take_moment(ctx, result.moment)
 
     def _handle_when_time(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        if UNKNOWN_RE.search(turn.clean.lower()):
+            return self._no_date(ctx)
         result = parse_meeting_time(turn.clean, ctx.now, ctx.tz)
         if result.moment is not None and result.has_time:  # they gave a whole new date and time
             if result.in_past:
@@ -355,6 +398,8 @@ class MeetingFlow(Flow):
         return self._take_moment(ctx, combine(dt.date.fromisoformat(ctx.data["when_date"]), time, ctx.tz))
 
     def _handle_when_day(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        if UNKNOWN_RE.search(turn.clean.lower()):
+            return self._no_date(ctx)
         result = parse_meeting_time(turn.clean, ctx.now, ctx.tz)
         if result.moment is None:
             return [Reply(say("meeting", "when_unclear"))]
@@ -389,7 +434,7 @@ class MeetingFlow(Flow):
 
     def _handle_goal(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         text = card.clean_text(turn.clean)
-        too_long = self._too_long(text)
+        too_long = self._too_long(text) or self._non_answer(ctx, text)
         if too_long:
             return too_long
         replies = self._privacy(ctx, text)
@@ -458,7 +503,7 @@ class MeetingFlow(Flow):
 
     def _statement(self, ctx: FlowContext, turn: Turn, kind: str, field: str, next_step: str) -> List[Reply]:
         text = card.clean_text(turn.clean)
-        too_long = self._too_long(text)
+        too_long = self._too_long(text) or self._non_answer(ctx, text)
         if too_long:
             return too_long
         replies = self._privacy(ctx, text)

@@ -2,9 +2,10 @@
 
 The bot plays the bedrijfsarts or the leidinggevende for three or four user
 turns and reacts to what the user wrote (an example, a proposal, only "ik kan
-niet", or anger). Then feedback on four skills: affirm first, quote a short
-fragment, one tip for the weakest skill, and the choice to try again, pick
-another scenario or save a good sentence for the conversation card.
+niet", or anger). Then the user's own view first ("Hoe ging het volgens
+jou?"), then feedback on four skills: affirm, quote a short fragment, one tip
+for the weakest skill (no grades), and the choice to try again, pick another
+scenario or save a good sentence for the conversation card.
 
 The role-play text lives only in the draft (ctx.data) during the attempt and
 is dropped when the feedback is given; the database keeps the scores and, if
@@ -18,6 +19,7 @@ import re
 from typing import Any
 
 from actions.content import load, say
+from actions.flows.answers import reply_key
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn
 from actions.practice_feedback import (
     SKILLS,
@@ -80,7 +82,8 @@ class PracticeFlow(Flow):
     name = "practice"
     first_step = "choose"
     # In role the user may well ask the other party something ("Wat verwacht je van mij?").
-    question_steps = ROLE_STEPS
+    question_steps = (*ROLE_STEPS, "own_view")
+    optional_steps = ("own_view",)
 
     # --- start and choice -------------------------------------------------
     def start(self, ctx: FlowContext) -> list[Reply]:
@@ -144,6 +147,8 @@ class PracticeFlow(Flow):
             scenario = ctx.data["scenario"]
             line = ctx.data["lines"][_step_number(ctx.step) - 1]
             return [Reply(f"{_role_label(scenario)}: {line}")]
+        if ctx.step == "own_view":
+            return [Reply(_say("ask_own_view"))]
         if ctx.step == "after":
             buttons = [(_say("btn_again"), _say("btn_again")), (_say("btn_other"), _say("btn_other"))]
             if ctx.data.get("best") and not ctx.data.get("saved"):
@@ -161,6 +166,8 @@ class PracticeFlow(Flow):
             return self._begin(ctx, scenario)
         if ctx.step in ROLE_STEPS:
             return self._role_turn(ctx, turn.clean)
+        if ctx.step == "own_view":  # elicit first: their view, reflected, before ours
+            return [Reply(_say(reply_key(CONTENT, "own_view", turn.clean)))] + self._feedback(ctx)
         if ctx.step == "after":
             return self._after(ctx, turn)
         ctx.step = DONE
@@ -178,7 +185,8 @@ class PracticeFlow(Flow):
         data["kinds"].append(kind)
         if kind in ("close_good", "close_open"):
             closing = _pick(f"{role}_{kind}", data["lines"])
-            return [Reply(f"{_role_label(scenario)}: {closing}"), Reply(_say("end_roleplay"))] + self._feedback(ctx)
+            ctx.step = "own_view"
+            return [Reply(f"{_role_label(scenario)}: {closing}"), Reply(_say("end_roleplay"))]
         key = f"{scenario}_{kind}" if kind in ("push", "privacy_ok") else f"{role}_{kind}"
         data["lines"].append(_pick(key, data["lines"]))
         ctx.step = f"rol{number + 1}"
@@ -224,11 +232,9 @@ class PracticeFlow(Flow):
             if quote:
                 first += "\n" + _say("fb_quote", quote=quote)
 
-        second = [_say("fb_score", n=scores.count())]
-        if earlier["last"] is not None:
-            second.append(_say("fb_progress", prev=earlier["last"], now=scores.count()))
-            if scores.count() > earlier["last"]:
-                second.append(_say("fb_progress_up"))
+        second = []  # no grades ("3 van de 4"): progress in words, then one tip
+        if earlier["last"] is not None and scores.count() > earlier["last"]:
+            second.append(_say("fb_progress_up"))
         second.append(self._tip(scores, earlier["skill_counts"]))
         replies = [Reply(first), Reply(" ".join(second))]
         if scenario in ("s3", "s6"):
@@ -278,6 +284,10 @@ class PracticeFlow(Flow):
         return [Reply(_say("saved", sentence=best))]
 
     # --- repairs --------------------------------------------------------------
+    def skip(self, ctx: FlowContext) -> list[Reply]:
+        """"overslaan" at "Hoe ging het volgens jou?": straight to the feedback."""
+        return self._feedback(ctx) if ctx.step == "own_view" else super().skip(ctx)
+
     def back(self, ctx: FlowContext) -> bool:
         """"terug" in role takes back the last answer, so the user can say it
         differently; before the first answer it goes back to the choice."""

@@ -9,13 +9,14 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.storage import users
-from bot.storage.db import iso
+from bot.storage.db import atomic, iso
 
 FIELDS = ("mood", "energy", "confidence", "regie", "goals_update", "went_well", "next_step", "next_step_date",
           "summary")
 SCORES = ("energy", "confidence", "regie")
 
 
+@atomic
 def add_checkin(db: Database, chat_id: str, now: dt.datetime, **answers: Any) -> int:
     """Store a check-in. Unknown fields are refused (nothing slips in by accident)."""
     unknown = set(answers) - set(FIELDS)
@@ -30,7 +31,6 @@ def add_checkin(db: Database, chat_id: str, now: dt.datetime, **answers: Any) ->
     cursor = db.execute(
         f"insert into checkins ({', '.join(row)}) values ({', '.join('?' for _ in row)})", list(row.values())
     )
-    db.conn.commit()
     return int(cursor.lastrowid or 0)
 
 

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional
 
 from sqlite_utils import Database
 
-from bot.storage.db import iso
+from bot.storage.db import iso, transaction
 
 
 def is_processed(db: Database, update_key: str) -> bool:
@@ -210,14 +210,16 @@ def peek_button(db: Database, chat_id: str, button_id: str) -> Optional[str]:
 
 def use_button(db: Database, chat_id: str, button_id: str, now: dt.datetime) -> Optional[Dict[str, str]]:
     """The button's payload and title, once; None for an unknown or old button.
-    Pressing one button retires every button of the same keyboard."""
-    row = db.execute(
-        "select payload, title, created_at, used_at from buttons where id = ? and chat_id = ?", [button_id, str(chat_id)]
-    ).fetchone()
-    if row is None or row[3]:
-        return None
-    with db.conn:
-        db.conn.execute(
+    Pressing one button retires every button of the same keyboard. One
+    transaction: two presses at once get the payload once."""
+    with transaction(db):
+        row = db.execute(
+            "select payload, title, created_at, used_at from buttons where id = ? and chat_id = ?",
+            [button_id, str(chat_id)],
+        ).fetchone()
+        if row is None or row[3]:
+            return None
+        db.execute(
             "update buttons set used_at = ? where chat_id = ? and created_at = ? and used_at is null",
             [iso(now), str(chat_id), row[2]],
         )

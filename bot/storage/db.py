@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional, Union
+from typing import Any, Callable, Dict, Iterator, Optional, Set, TypeVar, Union, cast
 
 import sqlite_utils
 
@@ -36,12 +38,54 @@ def parse_iso(text: Optional[str]) -> Optional[dt.datetime]:
     return moment
 
 
+_in_transaction: Set[int] = set()  # ids of connections inside transaction()
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One read-modify-write: BEGIN IMMEDIATE takes the write lock before the
+    first read, so no other process writes in between; commit at the end,
+    roll back on an error. A nested call joins the outer transaction.
+    (sqlite-utils' own writes nest inside it as savepoints.)"""
+    conn = db.conn
+    if id(conn) in _in_transaction:
+        yield db
+        return
+    if conn.in_transaction:
+        conn.commit()  # an implicit transaction left open by a plain execute
+    conn.execute("BEGIN IMMEDIATE")
+    _in_transaction.add(id(conn))
+    try:
+        yield db
+    except BaseException:
+        conn.rollback()
+        raise
+    else:
+        conn.commit()
+    finally:
+        _in_transaction.discard(id(conn))
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def atomic(func: F) -> F:
+    """Run a storage function (database first) as one transaction()."""
+
+    @functools.wraps(func)
+    def wrapper(db: sqlite_utils.Database, *args: Any, **kwargs: Any) -> Any:
+        with transaction(db):
+            return func(db, *args, **kwargs)
+
+    return cast(F, wrapper)
+
+
 def insert_row(db: sqlite_utils.Database, table: str, row: Dict[str, Any]) -> int:
     """Insert one row, commit, and return its new primary key."""
-    target = db[table]
-    target.insert(row)  # type: ignore[union-attr]
-    db.conn.commit()
-    return int(target.last_pk)  # type: ignore[union-attr, arg-type]
+    with transaction(db):
+        target = db[table]
+        target.insert(row)  # type: ignore[union-attr]
+        return int(target.last_pk)  # type: ignore[union-attr, arg-type]
 
 
 def open_db(path: Union[str, Path]) -> sqlite_utils.Database:

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from sqlite_utils import Database
 
-from bot.storage.db import insert_row, iso
+from bot.storage.db import atomic, insert_row, iso
 from bot.storage.users import require_consent
 
 GOAL_STATUSES = ("open", "reached", "partly", "not")
@@ -32,6 +32,7 @@ def _one(db: Database, sql: str, params: List[Any]) -> Optional[Dict[str, Any]]:
 # --- meetings -------------------------------------------------------------------
 
 
+@atomic
 def create_meeting(
     db: Database,
     chat_id: str,
@@ -58,6 +59,7 @@ def get_meeting(db: Database, chat_id: str, meeting_id: Any) -> Optional[Dict[st
     return _one(db, "select * from meetings where id = ? and chat_id = ?", [key, str(chat_id)])
 
 
+@atomic
 def update_meeting(db: Database, chat_id: str, meeting_id: int, **fields: Any) -> bool:
     """Change with_whom, starts_at (aware datetime), status, energy_pattern or proposal."""
     allowed = {"with_whom", "starts_at", "status", "energy_pattern", "proposal"}
@@ -70,7 +72,6 @@ def update_meeting(db: Database, chat_id: str, meeting_id: int, **fields: Any) -
     if isinstance(fields.get("starts_at"), dt.datetime):
         fields["starts_at"] = iso(fields["starts_at"])
     db["meetings"].update(int(meeting_id), fields)  # type: ignore[union-attr]
-    db.conn.commit()
     return True
 
 
@@ -128,6 +129,7 @@ def meetings_due_for_debrief(db: Database, chat_id: str, now: dt.datetime) -> Li
 _UNSET: Any = object()
 
 
+@atomic
 def record_debrief(
     db: Database,
     chat_id: str,
@@ -154,7 +156,6 @@ def record_debrief(
         fields["reviewed_at"] = iso(now)
     if fields:
         db["meetings"].update(int(meeting_id), fields)  # type: ignore[union-attr]
-        db.conn.commit()
     return True
 
 
@@ -213,6 +214,7 @@ def sharp_photo_text(db: Database, chat_id: str, meeting_id: int) -> Optional[st
 # --- goals ------------------------------------------------------------------------
 
 
+@atomic
 def add_goal(db: Database, chat_id: str, meeting_id: int, text: str, now: dt.datetime) -> int:
     require_consent(db, chat_id)
     if get_meeting(db, chat_id, meeting_id) is None:
@@ -248,15 +250,16 @@ def list_goals_by_meeting(db: Database, chat_id: str) -> List[Tuple[Dict[str, An
     return result
 
 
+@atomic
 def update_goal_text(db: Database, chat_id: str, goal_id: int, text: str) -> bool:
     require_consent(db, chat_id)
     if get_goal(db, chat_id, goal_id) is None:
         return False
     db["goals"].update(int(goal_id), {"text": text})  # type: ignore[union-attr]
-    db.conn.commit()
     return True
 
 
+@atomic
 def set_goal_status(db: Database, chat_id: str, goal_id: int, status: str) -> bool:
     if status not in GOAL_STATUSES:
         raise ValueError(f"status must be one of {GOAL_STATUSES}")
@@ -264,22 +267,22 @@ def set_goal_status(db: Database, chat_id: str, goal_id: int, status: str) -> bo
     if get_goal(db, chat_id, goal_id) is None:
         return False
     db["goals"].update(int(goal_id), {"status": status})  # type: ignore[union-attr]
-    db.conn.commit()
     return True
 
 
+@atomic
 def delete_goal(db: Database, chat_id: str, goal_id: int) -> bool:
     require_consent(db, chat_id)
     if get_goal(db, chat_id, goal_id) is None:
         return False
     db.execute("delete from goals where id = ? and chat_id = ?", [int(goal_id), str(chat_id)])
-    db.conn.commit()
     return True
 
 
 # --- can / cannot / energy statements -----------------------------------------------
 
 
+@atomic
 def add_statement(
     db: Database, chat_id: str, meeting_id: int, kind: str, text: str, example: Optional[str], now: dt.datetime
 ) -> int:
@@ -298,6 +301,7 @@ def add_statement(
     })
 
 
+@atomic
 def set_statement(
     db: Database,
     chat_id: str,
@@ -320,7 +324,6 @@ def set_statement(
         fields["example"] = example
     if fields:
         db["statements"].update(existing[0]["id"], fields)  # type: ignore[union-attr]
-        db.conn.commit()
     return int(existing[0]["id"])
 
 
@@ -336,6 +339,7 @@ def list_statements(db: Database, chat_id: str, meeting_id: int, kind: Optional[
 # --- questions ------------------------------------------------------------------------
 
 
+@atomic
 def add_question(db: Database, chat_id: str, meeting_id: int, text: str, now: dt.datetime) -> int:
     require_consent(db, chat_id)
     if get_meeting(db, chat_id, meeting_id) is None:
@@ -353,11 +357,11 @@ def list_questions(db: Database, chat_id: str, meeting_id: int) -> List[Dict[str
     ]
 
 
+@atomic
 def clear_questions(db: Database, chat_id: str, meeting_id: int) -> None:
     """Remove the questions of a meeting (the user answers that step again)."""
     require_consent(db, chat_id)
     db.execute("delete from questions where chat_id = ? and meeting_id = ?", [str(chat_id), int(meeting_id)])
-    db.conn.commit()
 
 
 # --- progress ---------------------------------------------------------------------------

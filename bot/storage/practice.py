@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.storage.db import insert_row, iso
+from bot.storage.db import atomic, insert_row, iso
 from bot.storage.users import require_consent
 
 SKILLS = ("examples", "both", "proposal", "calm")
@@ -73,6 +73,7 @@ def progress(db: Database, chat_id: str, scenario: str | None = None) -> dict[st
     }
 
 
+@atomic
 def save_sentence(db: Database, chat_id: str, attempt_id: int, sentence: str) -> None:
     """Keep one sentence of this attempt for the conversation card."""
     require_consent(db, chat_id)
@@ -83,7 +84,6 @@ def save_sentence(db: Database, chat_id: str, attempt_id: int, sentence: str) ->
         "update practice_attempts set saved_sentence = ? where id = ? and chat_id = ?",
         [text, int(attempt_id), str(chat_id)],
     )
-    db.conn.commit()
 
 
 def latest_saved_sentences(db: Database, chat_id: str, limit: int = 3) -> list[str]:

@@ -145,9 +145,13 @@ def purge_tracker(tracker_db: Union[str, Path], chat_id: str, before: Optional[f
         conn.close()
 
 
-def prune_tracker(tracker_db: Union[str, Path], older_than_timestamp: float) -> int:
-    """Delete tracker events older than the given UNIX time for everyone.
-    Flow state lives in our drafts table, so old events are not needed."""
+PRUNE_BATCH = 500  # rows per transaction: Rasa never waits long for the tracker
+
+
+def prune_tracker(tracker_db: Union[str, Path], older_than_timestamp: float, batch: int = PRUNE_BATCH) -> int:
+    """Delete tracker events older than the given UNIX time for everyone, in
+    short transactions so Rasa's writes get in between. Flow state lives in
+    our drafts table, so old events are not needed."""
     path = Path(tracker_db)
     if not path.exists():
         return 0
@@ -156,7 +160,15 @@ def prune_tracker(tracker_db: Union[str, Path], older_than_timestamp: float) -> 
         tables = {row[0] for row in conn.execute("select name from sqlite_master where type='table'")}
         if "events" not in tables:
             return 0
-        with conn:
-            return conn.execute("delete from events where timestamp < ?", [older_than_timestamp]).rowcount
+        removed = 0
+        while True:
+            with conn:
+                count = conn.execute(
+                    "delete from events where id in (select id from events where timestamp < ? limit ?)",
+                    [older_than_timestamp, int(batch)],
+                ).rowcount
+            removed += count
+            if count < batch:
+                return removed
     finally:
         conn.close()

@@ -17,7 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.storage import users
-from bot.storage.db import iso, parse_iso
+from bot.storage.db import atomic, iso, parse_iso
 
 QUIET_START = dt.time(21, 0)
 QUIET_END = dt.time(8, 0)
@@ -27,7 +27,8 @@ DAYPARTS: dict[str, dt.time] = {"ochtend": dt.time(9, 30), "middag": dt.time(14,
 CHECKIN_WEEKS = (4, 5, 6)
 DEFAULT_WEEKS = 4
 LEASE = dt.timedelta(minutes=5)  # a row claimed longer ago than this was left by a crash
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 30  # with the backoff below: about a day of retries
+MAX_RETRY_MINUTES = 60
 WEEKLY_CAP = 3
 ACTIVE_WINDOW = dt.timedelta(minutes=30)
 NUDGE_AFTER = dt.timedelta(days=2)
@@ -124,6 +125,7 @@ def _cancel_where(db: Database, where: str, params: Sequence[Any]) -> int:
 
 # --- meetings -----------------------------------------------------------------
 
+@atomic
 def schedule_meeting_reminders(
     db: Database, chat_id: str, meeting_id: int, starts_at: dt.datetime, now: dt.datetime, tz: dt.tzinfo
 ) -> list[int]:
@@ -156,13 +158,12 @@ def schedule_meeting_reminders(
         new_id = _put(db, chat_id, kind, due, payload, key, now)
         if new_id:
             ids.append(new_id)
-    db.conn.commit()
     return ids
 
 
+@atomic
 def cancel_meeting_reminders(db: Database, meeting_id: int) -> int:
     count = _cancel_where(db, "dedupe_key like ?", [f"meeting:{int(meeting_id)}:%"])
-    db.conn.commit()
     return count
 
 
@@ -174,6 +175,7 @@ def meeting(db: Database, meeting_id: int) -> dict[str, Any] | None:
 
 # --- check-ins ------------------------------------------------------------------
 
+@atomic
 def schedule_checkin(
     db: Database, chat_id: str, now: dt.datetime, tz: dt.tzinfo, weeks: int | None = None
 ) -> int | None:
@@ -193,7 +195,6 @@ def schedule_checkin(
     key = f"checkin:{chat_id}:{day.isoformat()}"
     _cancel_where(db, "chat_id = ? and kind in ('checkin', 'nudge') and dedupe_key != ?", [str(chat_id), key])
     new_id = _put(db, chat_id, "checkin", due, {"weeks": weeks}, key, now)
-    db.conn.commit()
     return new_id
 
 
@@ -205,6 +206,7 @@ def next_checkin(db: Database, chat_id: str) -> dict[str, Any] | None:
     return _row(rows[0]) if rows else None
 
 
+@atomic
 def set_interval(db: Database, chat_id: str, weeks: int, now: dt.datetime, tz: dt.tzinfo) -> int | None:
     if weeks not in CHECKIN_WEEKS:
         raise ValueError(f"check-in interval must be one of {CHECKIN_WEEKS}")
@@ -218,22 +220,23 @@ def set_daypart(db: Database, chat_id: str, daypart: str) -> None:
     users.update_settings(db, chat_id, checkin_daypart=daypart)
 
 
+@atomic
 def pause_checkins(db: Database, chat_id: str) -> int:
     """Pause check-ins (meeting and milestone reminders go on). Returns how many were cancelled."""
     users.update_settings(db, chat_id, reminders_paused=PAUSED_CHECKINS)
     count = _cancel_where(db, "chat_id = ? and kind in ('checkin', 'nudge')", [str(chat_id)])
-    db.conn.commit()
     return count
 
 
+@atomic
 def stop_all(db: Database, chat_id: str) -> int:
     """All proactive messages off: cancel every open reminder of this user."""
     users.update_settings(db, chat_id, reminders_paused=STOPPED_ALL)
     count = _cancel_where(db, "chat_id = ?", [str(chat_id)])
-    db.conn.commit()
     return count
 
 
+@atomic
 def resume(db: Database, chat_id: str, now: dt.datetime, tz: dt.tzinfo) -> int | None:
     """Reminders back on: the next check-in, and reminders for planned meetings still ahead."""
     users.update_settings(db, chat_id, reminders_paused=0)
@@ -254,6 +257,7 @@ def paused_state(db: Database, chat_id: str) -> int:
 
 # --- milestones (Poortwachter timeline) -------------------------------------------
 
+@atomic
 def schedule_milestone(
     db: Database, chat_id: str, key: str, due_day: dt.date, payload: dict[str, Any], now: dt.datetime, tz: dt.tzinfo
 ) -> int | None:
@@ -264,13 +268,12 @@ def schedule_milestone(
     if due <= now or (user.get("reminders_paused") or 0) >= STOPPED_ALL:
         return None
     new_id = _put(db, chat_id, "milestone", due, payload, f"milestone:{chat_id}:{key}", now)
-    db.conn.commit()
     return new_id
 
 
+@atomic
 def cancel_milestones(db: Database, chat_id: str) -> int:
     count = _cancel_where(db, "chat_id = ? and kind = 'milestone'", [str(chat_id)])
-    db.conn.commit()
     return count
 
 
@@ -283,13 +286,13 @@ def list_upcoming(db: Database, chat_id: str, now: dt.datetime) -> list[dict[str
     )]
 
 
+@atomic
 def cancel(db: Database, chat_id: str, reminder_id: int) -> bool:
     """Cancel one of the user's own open reminders. False if not theirs or not open."""
     row = get(db, reminder_id)
     if row is None or row["chat_id"] != str(chat_id) or row["status"] not in ("pending", "claimed"):
         return False
     _retire(db, row)
-    db.conn.commit()
     return True
 
 
@@ -308,6 +311,7 @@ def snooze_time(option: str, now: dt.datetime, tz: dt.tzinfo, user: dict[str, An
     raise ValueError(f"unknown snooze option {option!r}")
 
 
+@atomic
 def snooze(
     db: Database, chat_id: str, reminder_id: int, option: str, now: dt.datetime, tz: dt.tzinfo
 ) -> dict[str, Any] | None:
@@ -324,7 +328,6 @@ def snooze(
             "update reminders set due_at = ?, payload = ? where id = ?",
             [iso(due), json.dumps(payload, ensure_ascii=False, sort_keys=True), row["id"]],
         )
-        db.conn.commit()
         return get(db, row["id"])
     if row["status"] not in ("sent", "claimed"):
         return None
@@ -336,15 +339,14 @@ def snooze(
     existing = _by_key(db, key)
     if existing is not None and existing["status"] == "pending":
         db.execute("update reminders set due_at = ? where id = ?", [iso(due), existing["id"]])
-        db.conn.commit()
         return get(db, existing["id"])
     if existing is not None:
         _retire(db, existing)
     new_id = _put(db, chat_id, kind, due, payload, key, now)
-    db.conn.commit()
     return get(db, new_id) if new_id else None
 
 
+@atomic
 def add_manual(
     db: Database, chat_id: str, kind: str, due: dt.datetime, now: dt.datetime, payload: dict[str, Any] | None = None
 ) -> int:
@@ -353,7 +355,6 @@ def add_manual(
     body = {**(payload or {}), "manual": True}
     key = f"manual:{chat_id}:{kind}:{iso(now)}:{iso(due)}"
     new_id = _put(db, chat_id, kind, due, body, key, now)
-    db.conn.commit()
     return int(new_id or 0)
 
 
@@ -365,12 +366,11 @@ def list_pending(db: Database, limit: int = 1000) -> list[dict[str, Any]]:
 
 # --- the scheduler's side ------------------------------------------------------------
 
+@atomic
 def claim_due(db: Database, now: dt.datetime, limit: int = 100) -> list[dict[str, Any]]:
     """Atomically move up to `limit` due rows to 'claimed' and return them.
     Rows left 'claimed' by a crash (older than the lease) are claimed again,
     so a restart catches up; the deliverer's source key prevents a double send."""
-    if db.conn.in_transaction:
-        db.conn.commit()
     stale = iso(now - LEASE)
     cursor = db.conn.execute(
         "update reminders set status = 'claimed', claimed_at = ? where id in ("
@@ -380,7 +380,6 @@ def claim_due(db: Database, now: dt.datetime, limit: int = 100) -> list[dict[str
     )
     names = [d[0] for d in cursor.description]
     rows = [_row(dict(zip(names, values))) for values in cursor.fetchall()]
-    db.conn.commit()
     rows.sort(key=lambda r: (r["due_at"], r["id"]))
     return rows
 
@@ -390,52 +389,84 @@ def next_due_at(db: Database) -> dt.datetime | None:
     return parse_iso(rows[0]["due"]) if rows else None
 
 
-def mark_sent(db: Database, reminder_id: int, now: dt.datetime) -> None:
-    db.execute("update reminders set status = 'sent', sent_at = ? where id = ?", [iso(now), int(reminder_id)])
-    db.conn.commit()
+@atomic
+def mark_sent(db: Database, reminder_id: int, now: dt.datetime, tz: dt.tzinfo | None = None) -> bool:
+    """The reminder went out. For a check-in of the series, the next one (and a
+    nudge) is planned in the same transaction, so no crash in between ends the
+    series. A reminder cancelled while the scheduler held it stays cancelled.
+    Returns False when the row was no longer held."""
+    row = get(db, reminder_id)
+    if row is None or row["status"] != "claimed":
+        return False
+    db.execute("update reminders set status = 'sent', sent_at = ? where id = ?", [iso(now), row["id"]])
+    if row["kind"] == "checkin" and tz is not None:
+        plan_next_checkin(db, row["chat_id"], now, tz)
+        schedule_nudge(db, row, now, tz)
+    return True
 
 
-def mark_failed(db: Database, reminder_id: int, now: dt.datetime) -> str:
-    """One more failed attempt: retry later with backoff (1, 2, 4, 8 min), give up after 5.
-    Returns the new status."""
+def plan_next_checkin(db: Database, chat_id: str, now: dt.datetime, tz: dt.tzinfo) -> int | None:
+    """Keep the 4-6-weekly series going (nothing while paused or without consent)."""
+    if not users.has_consent(db, chat_id):
+        return None
+    return schedule_checkin(db, chat_id, now, tz)
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """1, 2, 4, ... minutes, at most an hour: a long outage is waited out."""
+    return dt.timedelta(minutes=min(2 ** (attempts - 1), MAX_RETRY_MINUTES))
+
+
+@atomic
+def mark_failed(db: Database, reminder_id: int, now: dt.datetime, tz: dt.tzinfo | None = None) -> str:
+    """One more failed attempt: retry later with backoff, give up after
+    MAX_ATTEMPTS (about a day). A check-in given up on still plans the next
+    one, so the series goes on. Returns the new status."""
     row = get(db, reminder_id)
     if row is None:
         return "missing"
+    if row["status"] != "claimed":
+        return str(row["status"])  # cancelled while held: it stays so
     attempts = int(row["attempts"] or 0) + 1
     if attempts >= MAX_ATTEMPTS:
         db.execute("update reminders set status = 'failed', attempts = ? where id = ?", [attempts, row["id"]])
-        status = "failed"
-    else:
-        due = now + dt.timedelta(minutes=2 ** (attempts - 1))
-        db.execute(
-            "update reminders set status = 'pending', attempts = ?, due_at = ?, claimed_at = null where id = ?",
-            [attempts, iso(due), row["id"]],
-        )
-        status = "pending"
-    db.conn.commit()
-    return status
+        if row["kind"] == "checkin" and tz is not None:
+            plan_next_checkin(db, row["chat_id"], now, tz)
+        return "failed"
+    db.execute(
+        "update reminders set status = 'pending', attempts = ?, due_at = ?, claimed_at = null where id = ?",
+        [attempts, iso(now + retry_delay(attempts)), row["id"]],
+    )
+    return "pending"
 
 
-def mark_dropped(db: Database, reminder_id: int, reason: str) -> None:
-    """Not sent on purpose (obsolete, blocked, no consent, paused); the reason goes in the payload."""
+@atomic
+def mark_dropped(db: Database, reminder_id: int, reason: str, now: dt.datetime | None = None,
+                 tz: dt.tzinfo | None = None) -> None:
+    """Not sent on purpose (obsolete, blocked, no consent, paused); the reason goes in the payload.
+    A check-in dropped because the user blocked the bot plans the next one:
+    the series goes on when they come back."""
     row = get(db, reminder_id)
-    if row is None:
+    if row is None or row["status"] not in ("pending", "claimed"):
         return
     payload = {**row["payload"], "dropped": reason}
     db.execute(
         "update reminders set status = 'dropped', payload = ? where id = ?",
         [json.dumps(payload, ensure_ascii=False, sort_keys=True), row["id"]],
     )
-    db.conn.commit()
+    if reason == "blocked" and row["kind"] == "checkin" and now is not None and tz is not None:
+        plan_next_checkin(db, row["chat_id"], now, tz)
 
 
-def reschedule(db: Database, reminder_id: int, due: dt.datetime, reason: str = "") -> None:
-    """Back to pending at a later time (quiet hours, busy user, weekly cap)."""
-    db.execute(
-        "update reminders set status = 'pending', due_at = ?, claimed_at = null where id = ?",
+@atomic
+def reschedule(db: Database, reminder_id: int, due: dt.datetime, reason: str = "") -> bool:
+    """Back to pending at a later time (quiet hours, busy user, weekly cap).
+    Only a row the scheduler holds: a cancelled one never comes back."""
+    cursor = db.execute(
+        "update reminders set status = 'pending', due_at = ?, claimed_at = null where id = ? and status = 'claimed'",
         [iso(due), int(reminder_id)],
     )
-    db.conn.commit()
+    return cursor.rowcount == 1
 
 
 def sent_in_week(db: Database, chat_id: str, now: dt.datetime) -> list[dt.datetime]:
@@ -465,6 +496,7 @@ def busy_until(db: Database, chat_id: str, now: dt.datetime) -> dt.datetime | No
     return None
 
 
+@atomic
 def schedule_nudge(db: Database, row: dict[str, Any], now: dt.datetime, tz: dt.tzinfo) -> int | None:
     """One gentle follow-up, two days after a check-in invitation, dropped if the
     user has been active since. Never a nudge for a nudge."""
@@ -475,7 +507,6 @@ def schedule_nudge(db: Database, row: dict[str, Any], now: dt.datetime, tz: dt.t
         at_local((now + NUDGE_AFTER).astimezone(tz).date(), daypart_time(user), tz), tz, daypart_time(user)
     )
     new_id = _put(db, row["chat_id"], "nudge", due, {"for": int(row["id"])}, f"nudge:{row['id']}", now)
-    db.conn.commit()
     return new_id
 
 

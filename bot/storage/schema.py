@@ -213,3 +213,16 @@ def m007_sharp_photo_calendar(db: Database) -> None:
     # Raised each time a calendar file for the meeting would change (moved, cancelled),
     # so phone calendars replace the old event instead of adding a second one.
     _t(db, "meetings").add_column("ics_sequence", int, not_null_default=0)
+
+
+@migrations()
+def m008_one_open_checkin(db: Database) -> None:
+    """At most one open check-in of the series per user (a snoozed follow-up,
+    key 'snooze:<id>', or an operator's one is not part of the series).
+    Duplicates left by the old non-atomic replanning keep only the newest."""
+    series = "kind = 'checkin' and status in ('pending', 'claimed') and substr(dedupe_key, 1, 8) = 'checkin:'"
+    db.execute(
+        f"update reminders set status = 'cancelled', dedupe_key = dedupe_key || '#' || id where {series}"
+        f" and id not in (select max(id) from reminders where {series} group by chat_id)"
+    )
+    db.execute(f"create unique index reminders_one_open_checkin on reminders (chat_id) where {series}")

@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
-from bot.storage.db import ConsentRequired, iso
+from bot.storage.db import ConsentRequired, atomic, iso, transaction
 
 
 def get_user(db: Database, chat_id: str) -> Optional[Dict[str, Any]]:
@@ -39,6 +39,7 @@ def require_consent(db: Database, chat_id: str) -> None:
         raise ConsentRequired(str(chat_id))
 
 
+@atomic
 def set_consent(db: Database, chat_id: str, given: bool, now: dt.datetime) -> None:
     ensure_user(db, chat_id, now)
     fields: Dict[str, Any] = {"consent": "yes" if given else "no", "consent_at": iso(now)}
@@ -63,6 +64,7 @@ def set_report_optin(db: Database, chat_id: str, given: bool, now: dt.datetime) 
     )
 
 
+@atomic
 def update_settings(db: Database, chat_id: str, **fields: Any) -> None:
     """Change user settings (work_status, first_sick_day, checkin_weeks, ...).
     Refused without consent."""
@@ -81,12 +83,13 @@ def update_settings(db: Database, chat_id: str, **fields: Any) -> None:
 
 
 def touch(db: Database, chat_id: str, now: dt.datetime) -> None:
-    """Record activity (used to defer reminders while the user is chatting)."""
-    if get_user(db, chat_id) is None:
-        return
-    db["users"].update(str(chat_id), {"last_active_at": iso(now)})  # type: ignore[union-attr]
+    """Record activity (used to defer reminders while the user is chatting).
+    A user who writes has unblocked the bot, so `blocked` is cleared."""
+    with transaction(db):
+        db.execute("update users set last_active_at = ?, blocked = 0 where chat_id = ?", [iso(now), str(chat_id)])
 
 
+@atomic
 def mark_crisis(db: Database, chat_id: str, now: dt.datetime) -> None:
     """Remember a crisis moment so the next check-in opens with how they are.
     Stored even without consent: it is needed for safety, and holds no text."""
