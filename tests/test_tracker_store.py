@@ -19,6 +19,7 @@ from bot.config import ROOT
 def store(monkeypatch, path):
     monkeypatch.setenv("RASA_TRACKER_DB", str(path))
     monkeypatch.setenv("ACTIONS_URL", "http://127.0.0.1:1/webhook")
+    monkeypatch.setenv("REGIECOACH_ACTIONS_TOKEN", "test")  # endpoints.yml expands every variable
     return TrackerStore.create(read_endpoint_config(str(ROOT / "endpoints.yml"), "tracker_store"), Domain.empty())
 
 
