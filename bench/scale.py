@@ -37,7 +37,7 @@ RASA_PORT, ACTIONS_PORT, REDIS_PORT = 6706, 6756, 6790  # beside make bench's po
 
 def endpoints(path: Path) -> Path:
     path.write_text(
-        "action_endpoint:\n  url: ${ACTIONS_URL}\n"
+        "action_endpoint:\n  url: ${ACTIONS_URL}\n  headers:\n    X-Regiecoach-Actions-Token: ${REGIECOACH_ACTIONS_TOKEN}\n"
         f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {REDIS_PORT}\n  db: 1\n"
         f"tracker_store:\n  type: redis\n  url: 127.0.0.1\n  port: {REDIS_PORT}\n  db: 2\n"
     )
@@ -67,12 +67,11 @@ async def load(rasa: RasaClient, seconds: float, users: int = 20) -> Dict[str, A
 
 def run_rasa(workers: int, model: Path, data_dir: Path, seconds: float, token: str) -> Dict[str, Any]:
     settings = replace(get_settings(), data_dir=data_dir, rasa_port=RASA_PORT, actions_port=ACTIONS_PORT)
-    env = service_env({"REGIECOACH_RASA_TOKEN": token, "ACTIONS_PORT": str(ACTIONS_PORT),
+    env = service_env({"REGIECOACH_RASA_TOKEN": token, "REGIECOACH_ACTIONS_TOKEN": token, "ACTIONS_PORT": str(ACTIONS_PORT),
                        "ACTIONS_URL": settings.actions_url, "REGIECOACH_DATA_DIR": str(data_dir),
                        "REGIECOACH_DB": str(data_dir / "regiecoach.db"), "SANIC_WORKERS": str(workers)})
     # The launcher's two commands, with this bench's endpoints file.
-    actions = start([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ACTIONS_PORT)], env,
-                    data_dir / "actions.log")
+    actions = start([sys.executable, "-m", "bot.action_server"], env, data_dir / "actions.log")
     rasa = start([sys.executable, "-m", "bot.rasa_run", "--enable-api", "--interface", "127.0.0.1", "--port",
                   str(RASA_PORT), "--model", str(model), "--credentials", "credentials.yml", "--endpoints",
                   str(endpoints(data_dir / "endpoints.yml"))], env, data_dir / f"rasa-{workers}.log")
