@@ -13,7 +13,7 @@ PYTHON310 := $(shell for c in python3.10 $$HOME/.pyenv/versions/3.10.*/bin/pytho
   /usr/bin/python3.10 python3; do \
   if $$c -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo $$c; break; fi; done)
 
-.PHONY: run chat test venv train train-ci lint typecheck validate pytest story-test nlu-eval practice-eval fault-test bench clean
+.PHONY: run chat test venv train train-ci lint typecheck validate pytest story-test nlu-eval practice-eval fault-test bench bench-scale clean
 
 $(VENV)/.installed: requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -70,11 +70,15 @@ fault-test: venv train-ci
 	  cat results/tmp/fault-test.txt 2>/dev/null || echo "The fault test did not reach its ledger; see above."; \
 	  exit $$status
 
-bench: venv train-ci
-	$(PY) bench/latency.py --model models/regiecoach-ci.tar.gz
+# The whole system on this machine (about 15 minutes): trains config.yml into a
+# temp dir, then latency, memory, scheduler throughput and NLU scores.
+# Writes bench/results/latest.json and latest.md.
+bench: venv
+	$(PY) bench/run_bench.py
 
-bench-prod: venv train
-	$(PY) bench/latency.py --model models/regiecoach.tar.gz
+# Rasa with 2 workers and a Redis lock store against 1 worker (needs redis-server).
+bench-scale: venv
+	$(PY) bench/scale.py
 
 clean:
 	rm -rf models var results/tmp

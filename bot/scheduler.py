@@ -3,7 +3,13 @@
 SQLite is the source of truth. Each round claims due rows (at most 100 at a
 time), drops the ones that no longer make sense, moves the ones that should
 wait (quiet hours, a user who is chatting, the weekly cap) and delivers the
-rest with a stable source key `reminder:<id>`. The bridge stores what it
+rest with a stable source key `reminder:<id>`. Up to `concurrency` reminders
+are rendered and sent at once (one at a time per chat); the next batch is
+claimed only when the previous one is under way, so memory stays bounded
+however many are due. Sends are marked as background for the shared rate
+limiter (bot/ratelimit.py). Every check uses the clock at the moment a
+reminder is handled, not the start of the round, so a long round that runs
+past 21:00 moves the rest to the morning. The bridge stores what it
 renders under that key, so delivering the same reminder twice (after a crash
 between sending and marking) never sends a second message.
 """
@@ -11,20 +17,24 @@ between sending and marking) never sends a second message.
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlite_utils import Database
 
+from bot import ratelimit
 from bot.storage import open_db, parse_iso, users, utcnow
 from bot.storage import reminders as store
 
 log = logging.getLogger(__name__)
 
 BATCH = 100
+CONCURRENCY = 16  # enough to keep ~28 sends/s busy while Rasa renders in 50-500 ms
 POLL_SECONDS = 30.0
 MEETING_MORNING_KINDS = ("meeting_before", "meeting_morning")
 LATE_AFTER = dt.timedelta(days=7)  # a look-back invitation older than this is no use
@@ -42,6 +52,27 @@ class Deliverer(Protocol):
 Clock = Callable[[], dt.datetime]
 
 
+class ChatLocks:
+    """One reminder at a time per chat (the weekly cap and merges depend on
+    order); a lock lives only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: collections.Counter[str] = collections.Counter()
+
+    @contextlib.asynccontextmanager
+    async def hold(self, chat_id: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        self._users[chat_id] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[chat_id] -= 1
+            if not self._users[chat_id]:
+                del self._users[chat_id], self._locks[chat_id]
+
+
 class Scheduler:
     def __init__(
         self,
@@ -49,10 +80,12 @@ class Scheduler:
         deliverer: Deliverer,
         clock: Clock = utcnow,
         tz: dt.tzinfo | None = None,
+        concurrency: int = CONCURRENCY,
     ) -> None:
         self.db = db if isinstance(db, Database) else open_db(db)
         self.deliverer = deliverer
         self.clock = clock
+        self.concurrency = concurrency
         if tz is None:
             from bot.config import get_settings
 
@@ -89,15 +122,58 @@ class Scheduler:
             pass
 
     async def run_once(self, now: dt.datetime) -> int:
-        """One round at `now`. Returns how many reminders were delivered."""
+        """One round starting at `now`. Returns how many reminders were delivered."""
+        started = self.clock()
+
+        def moment() -> dt.datetime:
+            # `now` plus the time that passed since the round began.
+            return now + (self.clock() - started)
+
+        slots = asyncio.Semaphore(self.concurrency)
+        chats = ChatLocks()
+        tasks: set[asyncio.Task[bool]] = set()
+        failures: list[asyncio.Task[bool]] = []
         delivered = 0
-        for _ in range(100_000):  # a bound, not a plan: each row leaves 'due' once handled
-            rows = store.claim_due(self.db, now, BATCH)
-            if not rows:
-                break
-            for row in rows:
-                if await self._handle(row, now):
-                    delivered += 1
+
+        async def one(row: dict[str, Any]) -> bool:
+            ratelimit.BACKGROUND.set(True)  # this task's context only
+            try:
+                async with chats.hold(row["chat_id"]):
+                    return await self._handle(row, moment())
+            finally:
+                slots.release()
+
+        def done(task: asyncio.Task[bool]) -> None:
+            nonlocal delivered
+            tasks.discard(task)
+            if task.cancelled() or task.exception() is not None:
+                failures.append(task)  # raised after the round
+            elif task.result():
+                delivered += 1
+
+        try:
+            for _ in range(100_000):  # a bound, not a plan: each row leaves 'due' once handled
+                if failures or self.stopping.is_set():
+                    break  # an error, or shutting down: claim no more, finish what runs
+                rows = store.claim_due(self.db, moment(), BATCH)
+                if not rows:
+                    break
+                for row in rows:
+                    await slots.acquire()
+                    task = asyncio.create_task(one(row))
+                    tasks.add(task)
+                    task.add_done_callback(done)
+            while tasks:
+                await asyncio.wait(set(tasks))
+        except asyncio.CancelledError:
+            # Rows left 'claimed' are claimed again after the lease; the source key prevents a double send.
+            for task in tasks:
+                task.cancel()
+            raise
+        for task in failures:
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                raise error
         return delivered
 
     async def _handle(self, row: dict[str, Any], now: dt.datetime) -> bool:

@@ -37,6 +37,7 @@ from bot.bridge import CRISIS_PAYLOAD, Bridge, ChatBlocked, OutMessage, Permanen
 from bot.commands import payload_for_command
 from bot.config import get_settings
 from bot.crisis import is_crisis
+from bot.ratelimit import RateLimiter
 from bot.storage import conversations
 from bot.storage.db import utcnow
 from bot.telegram_manners import introduce, typing_while_slow
@@ -145,11 +146,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 
 class TelegramChannel:
-    """Sends bridge messages with the PTB bot; waits out 429s, never drops."""
+    """Sends bridge messages with the PTB bot; waits out 429s, never drops.
+    Replies and reminders share one rate limiter (PTB's AIORateLimiter lets
+    bursts of 30 through and does not pace private chats)."""
 
-    def __init__(self, application: Application, max_attempts: int = 5) -> None:
+    def __init__(self, application: Application, max_attempts: int = 5,
+                 limiter: Optional[RateLimiter] = None) -> None:
         self.application = application
         self.max_attempts = max_attempts
+        self.limiter = limiter or RateLimiter()
 
     async def deliver(self, chat_id: str, message: OutMessage, button_ids: Sequence[str]) -> None:
         markup = None
@@ -161,6 +166,7 @@ class TelegramChannel:
         if not str(chat_id).lstrip("-").isdigit():  # e.g. the local chat's "local": never a Telegram chat
             raise PermanentSendError("not a Telegram chat id")
         for attempt in range(self.max_attempts):
+            await self.limiter.acquire()
             try:
                 await self._send(int(chat_id), message, markup)
                 return

@@ -392,3 +392,96 @@ def test_ten_thousand_due_reminders_in_bounded_batches(fresh_db, monkeypatch):
     assert max(batches) <= 100
     assert peak < 50 * 1024 * 1024
     assert run(scheduler, due + dt.timedelta(minutes=10)) == 0
+
+
+def add_due_checkins(db, count, due, first_chat=5000):
+    created = iso(due - dt.timedelta(days=30))
+    db["users"].insert_all(
+        {"chat_id": str(first_chat + i), "consent": "yes", "created_at": created} for i in range(count))
+    db["reminders"].insert_all(
+        {"chat_id": str(first_chat + i), "kind": "checkin", "due_at": iso(due), "payload": "{}", "status": "pending",
+          "attempts": 0, "dedupe_key": f"bulk-checkin:{i}", "created_at": created} for i in range(count))
+    db.conn.commit()
+
+
+class SlowBridge(FakeBridge):
+    """Each delivery takes a while (Rasa renders, Telegram answers)."""
+
+    def __init__(self, seconds=0.02):
+        super().__init__(keep_calls=False)
+        self.seconds = seconds
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def trigger(self, chat_id, intent, entities, *, source_key):
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.seconds)
+            return await super().trigger(chat_id, intent, entities, source_key=source_key)
+        finally:
+            self.in_flight -= 1
+
+
+def test_reminders_go_out_concurrently_but_never_more_than_the_bound(fresh_db):
+    due = local(2026, 11, 23, 9, 30)
+    add_due_checkins(fresh_db, 250, due)
+    bridge = SlowBridge()
+    scheduler = Scheduler(fresh_db, bridge, clock=lambda: due, tz=AMS, concurrency=16)
+    assert run(scheduler, due) == 250
+    assert len(bridge.received) == 250
+    assert bridge.most_in_flight == 16
+
+
+def test_one_chat_gets_its_reminders_one_after_another(fresh_db, consenting_user):
+    now = local(2026, 11, 20, 12)
+    for day in (23, 24, 25, 26):  # all four due at once after a restart; the weekly cap allows three
+        rem.schedule_milestone(fresh_db, consenting_user, f"m{day}", dt.date(2026, 11, day), {}, now, AMS)
+    bridge = SlowBridge()
+    scheduler = Scheduler(fresh_db, bridge, clock=lambda: now, tz=AMS)
+    assert run(scheduler, local(2026, 11, 26, 9, 30)) == 3
+    assert bridge.most_in_flight == 1
+
+
+def test_quiet_hours_are_checked_when_each_reminder_goes_out(fresh_db):
+    start = local(2026, 11, 23, 20, 50)
+    add_due_checkins(fresh_db, 30, start - dt.timedelta(minutes=5))
+    moment = [start]
+    sent_at: list[dt.datetime] = []
+
+    class MinuteBridge(FakeBridge):
+        async def trigger(self, chat_id, intent, entities, *, source_key):
+            sent_at.append(moment[0])
+            moment[0] += dt.timedelta(minutes=1)  # a long, slow round
+            await asyncio.sleep(0)
+            return await super().trigger(chat_id, intent, entities, source_key=source_key)
+
+    bridge = MinuteBridge(keep_calls=False)
+    scheduler = Scheduler(fresh_db, bridge, clock=lambda: moment[0], tz=AMS)
+    delivered = run(scheduler, start)
+    assert 0 < delivered < 30
+    assert all(m.astimezone(AMS).time() < dt.time(21, 0) for m in sent_at)
+    waiting = rem.list_pending(fresh_db)
+    morning = [r for r in waiting if r["kind"] == "checkin" and parse_iso(r["due_at"]).date() == dt.date(2026, 11, 24)]
+    assert len(morning) == 30 - delivered
+    assert {parse_iso(r["due_at"]).astimezone(AMS).time() for r in morning} == {dt.time(9, 30)}
+
+
+def test_stopping_during_a_mass_send_leaves_the_rest_for_the_next_start(fresh_db):
+    due = local(2026, 11, 23, 9, 30)
+    add_due_checkins(fresh_db, 400, due)
+    scheduler = None
+
+    class StoppingBridge(SlowBridge):
+        async def trigger(self, chat_id, intent, entities, *, source_key):
+            if self.count >= 20:
+                scheduler.stop()  # Ctrl-C while the check-ins go out
+            return await super().trigger(chat_id, intent, entities, source_key=source_key)
+
+    bridge = StoppingBridge(seconds=0.001)
+    scheduler = Scheduler(fresh_db, bridge, clock=lambda: due, tz=AMS)
+    first = run(scheduler, due)
+    assert 20 <= first <= 100  # the batch under way finishes, no new one is claimed
+    restarted = Scheduler(fresh_db, bridge, clock=lambda: due, tz=AMS)
+    assert run(restarted, due + dt.timedelta(minutes=1)) == 400 - first
+    assert len(bridge.received) == 400 and set(bridge.received.values()) == {1}
