@@ -27,12 +27,15 @@ from bot.bridge import Bridge, RasaUnavailable
 from bot.config import ROOT, get_settings
 from bot.storage import conversations
 from tests.conftest import TEST_ACTIONS_PORT
+
+# Not the e2e stack's ports: its session-wide action server may be up already.
+SERVICES_TEST_PORT = TEST_ACTIONS_PORT + 30
 from tests.fakes import RecordingChannel
 
 TOKEN = "-starts-with-a-dash_" + "x" * 20  # like 1 in 64 tokens from secrets.token_urlsafe
 
 
-def settings_for(tmp_path, actions_port=TEST_ACTIONS_PORT):
+def settings_for(tmp_path, actions_port=SERVICES_TEST_PORT):
     return replace(get_settings(), data_dir=tmp_path, db_path=tmp_path / "regiecoach.db",
                    actions_port=actions_port, rasa_port=actions_port - 50)
 
