@@ -27,10 +27,10 @@ from bot.bridge import Bridge, RasaUnavailable
 from bot.config import ROOT, get_settings
 from bot.storage import conversations
 from tests.conftest import TEST_ACTIONS_PORT
+from tests.fakes import RecordingChannel
 
 # Not the e2e stack's ports: its session-wide action server may be up already.
 SERVICES_TEST_PORT = TEST_ACTIONS_PORT + 30
-from tests.fakes import RecordingChannel
 
 TOKEN = "-starts-with-a-dash_" + "x" * 20  # like 1 in 64 tokens from secrets.token_urlsafe
 
