@@ -12,10 +12,10 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from sqlite_utils import Database
 
-from actions.content import say
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn
-from bot.commands import COMMANDS
-from bot.storage import drafts, users
+from regiecoach.commands import COMMANDS
+from regiecoach.storage import drafts, users
+from regiecoach.texts import say
 
 # Flow name -> "module:Class". Imported on first use.
 FLOW_CLASSES: Dict[str, str] = {
