@@ -36,6 +36,7 @@ class Turn:
     confidence: float = 0.0
     werkwijzer_key: Optional[str] = None  # e.g. "werkwijzer/privacy"
     werkwijzer_text: Optional[str] = None  # the selected answer, if any
+    option: Optional[str] = None  # the stable id of the button pressed (a flow table's)
 
     @property
     def clean(self) -> str:

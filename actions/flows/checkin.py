@@ -1,31 +1,25 @@
-"""The coaching check-in, in the style of motivational interviewing: an open
-question first, empathy before anything else when it goes badly, two scaling
-questions with a follow-up (at most every third time a third one, about
-regie), goals, what went well, one small next step, and a summary built from
-the answers. After a crisis it opens with how the person
-is now and leaves out the scores."""
+"""The check-in's own validators and actions. The steps, their order and
+their texts are in content/flows/checkin.yml and content/checkin.yml.
+
+It remembers: it opens with last time's step and scores, keeps the answers
+to "wat maakt dat het een 5 is en geen 3?" and reflects them back. After a
+crisis it opens with how the person is now and leaves out the scores."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import List, Optional
 
 from actions.card import card_dir
-from actions.flows.answers import is_non_answer, kind_of, reply_key
-from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn, advance
+from actions.flows.answers import kind_of
+from actions.flows.base import FlowContext, Reply, Turn
+from actions.flows.registry import Verdict, accept, action, asker, validator
+from actions.flows.table import Step
 from actions.progress_chart import chart_replies
+from regiecoach.dutch.dates import format_dutch, parse_meeting_time
 from regiecoach.storage import checkins, parse_iso, reminders, users
 from regiecoach.texts import say
-
-try:  # written by another helper; without it the next-step date is kept as text
-    from regiecoach.dutch.dates import parse_meeting_time
-except ImportError:  # pragma: no cover
-    parse_meeting_time = None  # type: ignore[assignment]
-
-try:
-    from regiecoach.dutch.dates import format_dutch
-except ImportError:  # pragma: no cover
-    format_dutch = None  # type: ignore[assignment]
 
 NEGATIVE = re.compile(
     r"\b(slecht|moe|vermoeid|zwaar|kapot|rot|beroerd|uitgeput|somber|verdrietig|ellendig|pijn|"
@@ -33,11 +27,7 @@ NEGATIVE = re.compile(
     re.IGNORECASE,
 )
 POSITIVE = re.compile(r"\b(goed|beter|prima|fijn|lekker|top|redelijk|oke|ok|positief)\b", re.IGNORECASE)
-NUMBER_WORDS = {"nul": 0, "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
-                "zeven": 7, "acht": 8, "negen": 9, "tien": 10}
 MAX_QUOTE = 60
-MAX_TEXT = 2000  # kept whole; the summary quotes a short part
-SCORE_BUTTONS = [(str(n), str(n)) for n in range(11)]
 # The regie question comes on the 1st, 4th, 7th, ... check-in: often enough to
 # see a change, rare enough not to turn the check-in into a form.
 REGIE_EVERY = 3
@@ -60,333 +50,154 @@ def mood_of(turn: Turn) -> str:
     return "empty" if kind == "empty" else "neutral"
 
 
-def parse_score(text: str) -> int | None:
-    """0-10 from "7", "een 7", "7/10", "zeven"."""
-    clean = text.lower().strip()
-    match = re.search(r"\b(10|[0-9])(?:\s*/\s*10)?\b", clean)
-    if match and not re.search(r"\d{3,}|\d+[.,]\d", clean):
-        return int(match.group(1))
-    words = re.findall(r"[a-zé]+", clean)
-    found = [NUMBER_WORDS[w] for w in words if w in NUMBER_WORDS and not (w == "een" and len(words) > 1)]
-    return found[-1] if found else None
+# --- validators ------------------------------------------------------------------
+
+@validator("checkin.mood")
+def mood(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """How it goes: the kind picks the reply; only negative / positive / neutral is kept."""
+    kind = mood_of(turn)
+    return accept(kind if kind in ("negative", "positive") else "neutral", kind)
 
 
-def follow_up(score: int) -> str:
-    if score == 0:
-        return say("checkin", "follow_zero")
-    if score == 10:
-        return say("checkin", "follow_ten")
-    lower = score - 2 if score >= 2 else 0
-    return say("checkin", "follow_mid", score=score, lower=lower)
+@validator("checkin.day")
+def day(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """When the next step happens: an ISO date for a day in the future, else the words themselves."""
+    text = turn.clean
+    if turn.option == "no_date" or text.lower() == say("checkin", "no_date").lower() or turn.intent == "deny":
+        return accept(None, "empty")
+    result = parse_meeting_time(text, ctx.now, ctx.tz)
+    if result.moment is not None and not result.in_past:
+        return accept(result.moment.astimezone(ctx.tz).date().isoformat())
+    return accept(shorten(text))
 
 
-def choice(text: str, options: dict[str, tuple[str, ...]]) -> str:
-    lowered = text.lower()
-    for value, words in options.items():
-        if any(word in lowered for word in words):
-            return value
-    return ""
+# --- actions ------------------------------------------------------------------------
 
-
-class CheckinFlow(Flow):
-    name = "checkin"
-    first_step = "mood"
-    optional_steps = ("energy_why", "confidence_why", "regie", "goals", "went_well", "next_step", "next_date")
-
-    # --- steps -------------------------------------------------------------------
-
-    def start(self, ctx: FlowContext) -> list[Reply]:
-        user = users.get_user(ctx.db, ctx.chat_id) or {}
-        last = checkins.last_checkin(ctx.db, ctx.chat_id)
-        crisis = parse_iso(user.get("last_crisis_at"))
-        since = parse_iso(last["created_at"]) if last else None
-        ctx.data["first_time"] = last is None
-        ctx.data["ask_regie"] = checkins.count_checkins(ctx.db, ctx.chat_id) % REGIE_EVERY == 0
-        if ctx.trigger.get("reminder_id"):  # the trigger is not kept between turns; the draft is
-            ctx.data["reminder_id"] = str(ctx.trigger["reminder_id"])
-        if crisis is not None and (since is None or crisis > since):
-            ctx.data["after_crisis"] = True
-            ctx.data["ask_regie"] = False  # no scores after a crisis
-            ctx.step = "after_crisis"
-            return []
-        ctx.step = "mood"
-        return [Reply(say("checkin", "intro"))]
-
-    def ask(self, ctx: FlowContext) -> list[Reply]:
-        step = ctx.step
-        if step == "mood":
-            return [Reply(say("checkin", "ask_mood"))]
-        if step == "after_crisis":
-            return [Reply(say("checkin", "after_crisis_ask"))]
-        if step == "continue":
-            key = "ask_continue_after_crisis" if ctx.data.get("after_crisis") else "ask_continue"
-            return [Reply(say("checkin", key), buttons=self._buttons("continue_now", "continue_later"))]
-        if step in ("energy", "confidence", "regie"):
-            return [Reply(say("checkin", f"ask_{step}"), buttons=SCORE_BUTTONS)]
-        if step in ("energy_why", "confidence_why"):
-            return [Reply(follow_up(int(ctx.data[step.split("_")[0]])))]
-        if step == "goals":
-            goals = reminders.open_goals(ctx.db, ctx.chat_id, limit=3)
-            if goals:
-                listing = "\n".join(f"• {shorten(g['text'])}" for g in goals)
-                return [Reply(say("checkin", "goals_with_list", goals=listing))]
-            return [Reply(say("checkin", "goals_none"))]
-        if step == "went_well":
-            return [Reply(say("checkin", "ask_went_well"))]
-        if step == "next_step":
-            return [Reply(say("checkin", "ask_next_step"))]
-        if step == "next_date":
-            return [Reply(say("checkin", "ask_next_date"), buttons=self._buttons("no_date"))]
-        if step == "interval":
-            buttons = self._buttons("interval_4", "interval_5", "interval_6")
-            return [Reply(say("checkin", "ask_interval"), buttons=buttons)]
-        if step == "daypart":
-            return [Reply(say("checkin", "ask_daypart"),
-                          buttons=self._buttons("daypart_ochtend", "daypart_middag", "daypart_avond"))]
+@action("checkin.opening")
+def opening(ctx: FlowContext, step: Step) -> List[Reply]:
+    """Remember last time (its step and scores) and whether a crisis came since."""
+    user = users.get_user(ctx.db, ctx.chat_id) or {}
+    last = checkins.last_checkin(ctx.db, ctx.chat_id)
+    crisis = parse_iso(user.get("last_crisis_at"))
+    since = parse_iso(last["created_at"]) if last else None
+    ctx.data["first_time"] = last is None
+    ctx.data["ask_regie"] = checkins.count_checkins(ctx.db, ctx.chat_id) % REGIE_EVERY == 0
+    if ctx.trigger.get("reminder_id"):  # the trigger is not kept between turns; the draft is
+        ctx.data["reminder_id"] = str(ctx.trigger["reminder_id"])
+    if crisis is not None and (since is None or crisis > since):
+        ctx.data["after_crisis"] = True
+        ctx.data["ask_regie"] = False  # no scores after a crisis
         return []
+    if last and last.get("next_step"):
+        ctx.data["last_step"] = shorten(last["next_step"])
+        ctx.data["last_scores"] = _scores_text(last)
+    return [Reply(say("checkin", "intro"))]
 
-    def handle(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        handler = getattr(self, f"_on_{ctx.step}", None)
-        if handler is None:
-            ctx.step = DONE
-            return []
-        return handler(ctx, turn)
 
-    def next_step_after(self, ctx: FlowContext, step: str) -> str:
-        order = ["energy", "energy_why", "confidence", "confidence_why", "regie", "goals", "went_well",
-                 "next_step", "next_date"]
-        if not ctx.data.get("ask_regie"):
-            order.remove("regie")
-        if step == "next_step":
-            return self._finish_step(ctx)  # no step, so no date to ask
-        if step == "next_date":
-            return self._finish_step(ctx)
-        return order[order.index(step) + 1] if step in order else DONE
+def _scores_text(last: dict) -> str:
+    parts = []
+    if last.get("energy") is not None:
+        parts.append(say("checkin", "last_energy", energy=last["energy"]))
+    if last.get("confidence") is not None:
+        parts.append(say("checkin", "last_confidence", confidence=last["confidence"]))
+    return say("checkin", "last_and").join(parts)
 
-    def way_out(self, ctx: FlowContext) -> str:
-        return say("checkin", "score_way_out") if ctx.step in ("energy", "confidence") else super().way_out(ctx)
 
-    def may_skip(self, ctx: FlowContext) -> bool:
-        # A score may be skipped once it was not understood (the way out says so).
-        return super().may_skip(ctx) or (ctx.step in ("energy", "confidence") and bool(ctx.data.get(ASKED_AGAIN)))
+@action("checkin.later")
+def later(ctx: FlowContext, step: Step) -> List[Reply]:
+    reminder_id = ctx.data.get("reminder_id")
+    if reminder_id and users.has_consent(ctx.db, ctx.chat_id):
+        row = reminders.snooze(ctx.db, ctx.chat_id, int(reminder_id), "tomorrow", ctx.now, ctx.tz)
+        if row:
+            when = parse_iso(row["due_at"])
+            assert when is not None
+            return [Reply(say("checkin", "later_snoozed", when=format_dutch(when, ctx.tz)))]
+    return [Reply(say("checkin", "later_plain"))]
 
-    def give_up(self, ctx: FlowContext) -> list[Reply] | None:
-        if ctx.step in ("energy", "confidence"):  # no score then, and no follow-up about it
-            advance(ctx, "confidence" if ctx.step == "energy" else self.next_step_after(ctx, "confidence_why"))
-            return [Reply(say("checkin", "score_skipped"))]
-        return super().give_up(ctx)
 
-    def skip(self, ctx: FlowContext) -> list[Reply]:
-        if ctx.step in ("energy", "confidence"):
-            return self.give_up(ctx) or []
-        step = self.next_step_after(ctx, ctx.step)
-        if step == "_finish":
-            return self._finish(ctx)
-        advance(ctx, step)
-        return []
+@asker("checkin.goals_question")
+def goals_question(ctx: FlowContext, step: Step) -> List[Reply]:
+    goals = reminders.open_goals(ctx.db, ctx.chat_id, limit=3)
+    if goals:
+        listing = "\n".join(f"• {shorten(g['text'])}" for g in goals)
+        return [Reply(say("checkin", "goals_with_list", goals=listing))]
+    return [Reply(say("checkin", "goals_none"))]
 
-    # --- handlers ------------------------------------------------------------------
 
-    def _on_mood(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        mood = mood_of(turn)
-        ctx.data["mood"] = mood if mood in ("negative", "positive") else "neutral"
-        if mood == "negative":
-            advance(ctx, "continue")
-            return [Reply(say("checkin", "mood_negative"))]
-        advance(ctx, "energy")
-        return [Reply(say("checkin", f"mood_{mood}"))]
+@action("checkin.finish")
+def finish(ctx: FlowContext, step: Step) -> List[Reply]:
+    data = ctx.data
+    checkins.add_checkin(
+        ctx.db, ctx.chat_id, ctx.now,
+        mood=data.get("mood"), energy=data.get("energy"), confidence=data.get("confidence"),
+        regie=data.get("regie"), energy_why=data.get("energy_why"), confidence_why=data.get("confidence_why"),
+        goals_update=data.get("goals_update"), went_well=data.get("went_well"),
+        next_step=data.get("next_step"), next_step_date=data.get("next_step_date"),
+        summary=summary_text(ctx),
+    )
+    # The chart after each check-in with scores: seeing the line grow is part of the point.
+    # Not after a crisis, when the scores were left out on purpose.
+    scored = data.get("energy") is not None or data.get("confidence") is not None
+    chart = chart_replies(ctx.db, ctx.chat_id, card_dir(ctx.chat_id), ctx.tz, ctx.now) if scored else []
+    return [Reply(summary_text(ctx)), *chart]
 
-    def _on_after_crisis(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        ctx.data["mood"] = "after_crisis"
-        advance(ctx, "continue")
-        return [Reply(say("checkin", "after_crisis_reply"))]
 
-    def _on_continue(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        text = turn.clean.lower()
-        later = say("checkin", "continue_later").lower()
-        if text == later or "later" in text.split() or turn.intent == "deny" or text.startswith("nee"):
-            return self._later(ctx)
-        # Anything else means they keep talking: go on, they can stop at any time.
-        advance(ctx, "goals" if ctx.data.get("after_crisis") else "energy")
-        return []
+def summary_text(ctx: FlowContext) -> str:
+    """A short summary in the user's own words."""
+    data = ctx.data
+    parts = [say("checkin", "summary_intro")]
+    mood_kept = data.get("mood")
+    if mood_kept == "after_crisis":
+        parts.append(say("checkin", "sum_after_crisis"))
+    elif mood_kept in ("negative", "positive"):
+        parts.append(say("checkin", f"sum_mood_{mood_kept}"))
+    if data.get("energy") is not None:
+        parts.append(say("checkin", "sum_energy", energy=data["energy"]))
+    if data.get("confidence") is not None:
+        parts.append(say("checkin", "sum_confidence", confidence=data["confidence"]))
+    if data.get("regie") is not None:
+        parts.append(say("checkin", "sum_regie", regie=data["regie"]))
+    helps = [shorten(data[k]) for k in ("energy_why", "confidence_why")
+             if data.get(k) and kind_of(data[k]) in ("positive", "neutral")]
+    if helps:
+        parts.append(say("checkin", "sum_helps", text="\" en \"".join(helps)))
+    if data.get("went_well"):
+        parts.append(say("checkin", "sum_went_well", text=shorten(data["went_well"])))
+    if data.get("next_step"):
+        when = data.get("next_step_date")
+        if when and re.fullmatch(r"\d{4}-\d{2}-\d{2}", when):
+            parts.append(say("checkin", "sum_next_when", text=shorten(data["next_step"]),
+                             day=_day(dt.date.fromisoformat(when))))
+        elif when:
+            parts.append(say("checkin", "sum_next_when", text=shorten(data["next_step"]), day=shorten(when, 30)))
+        else:
+            parts.append(say("checkin", "sum_next", text=shorten(data["next_step"])))
+    if len(parts) <= 2 and not data.get("next_step"):
+        parts.append(say("checkin", "sum_nothing"))
+    parts.append(say("checkin", "sum_close"))
+    return " ".join(parts)
 
-    def _later(self, ctx: FlowContext) -> list[Reply]:
-        ctx.step = DONE
-        reminder_id = ctx.data.get("reminder_id")
-        if reminder_id and users.has_consent(ctx.db, ctx.chat_id):
-            row = reminders.snooze(ctx.db, ctx.chat_id, int(reminder_id), "tomorrow", ctx.now, ctx.tz)
-            if row:
-                when = parse_iso(row["due_at"])
-                assert when is not None
-                return [Reply(say("checkin", "later_snoozed", when=self._when(ctx, when)))]
-        return [Reply(say("checkin", "later_plain"))]
 
-    def _score(self, ctx: FlowContext, turn: Turn, key: str) -> list[Reply]:
-        score = parse_score(turn.clean)
-        if score is None or not 0 <= score <= 10:
-            return [Reply(say("checkin", "score_unclear"), buttons=SCORE_BUTTONS)]
-        ctx.data[key] = score
-        advance(ctx, f"{key}_why")
-        return []
+@action("checkin.save_rhythm")
+def save_rhythm(ctx: FlowContext, step: Step) -> Optional[List[Reply]]:
+    reminders.set_daypart(ctx.db, ctx.chat_id, str(ctx.data.get("daypart") or "ochtend"))
+    users.update_settings(ctx.db, ctx.chat_id, checkin_weeks=int(ctx.data.get("weeks") or 4))
+    return []
 
-    def _on_energy(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        return self._score(ctx, turn, "energy")
 
-    def _on_confidence(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        return self._score(ctx, turn, "confidence")
+@action("checkin.plan_next")
+def plan_next(ctx: FlowContext, step: Step) -> List[Reply]:
+    weeks = ctx.data.get("weeks")
+    rid = reminders.schedule_checkin(ctx.db, ctx.chat_id, ctx.now, ctx.tz, int(weeks) if weeks else None)
+    row = reminders.get(ctx.db, rid) if rid else None
+    if row is None:
+        return [Reply(say("checkin", "next_paused"))]
+    when = parse_iso(row["due_at"])
+    assert when is not None
+    return [Reply(say("checkin", "next_planned", when=format_dutch(when, ctx.tz)))]
 
-    def _why(self, ctx: FlowContext, turn: Turn, key: str, next_step: str) -> list[Reply]:
-        advance(ctx, next_step)
-        if int(ctx.data.get(key, 5)) == 0 and not is_non_answer(turn.clean):
-            return [Reply(say("checkin", "follow_reply_zero"))]
-        return [Reply(say("checkin", reply_key("checkin", "follow_reply", turn.clean)))]
 
-    def _on_energy_why(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        return self._why(ctx, turn, "energy", "confidence")
+def _day(day: dt.date) -> str:
+    from actions.flows.timeline import format_day
 
-    def _on_confidence_why(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        return self._why(ctx, turn, "confidence", self.next_step_after(ctx, "confidence_why"))
-
-    def _on_regie(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        score = parse_score(turn.clean)
-        if score is None:
-            return [Reply(say("checkin", "score_unclear"), buttons=SCORE_BUTTONS)]
-        ctx.data["regie"] = score
-        advance(ctx, "goals")
-        return [Reply(say("checkin", "regie_reply"))]
-
-    def _on_goals(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        ctx.data["goals_update"] = turn.clean[:MAX_TEXT]
-        advance(ctx, "went_well")
-        return [Reply(say("checkin", reply_key("checkin", "goals_reply", turn.clean)))]
-
-    def _on_went_well(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        if not is_non_answer(turn.clean):  # "niks" is no success to sum up later
-            ctx.data["went_well"] = turn.clean[:MAX_TEXT]
-        advance(ctx, "next_step")
-        return [Reply(say("checkin", reply_key("checkin", "went_well_reply", turn.clean)))]
-
-    def _on_next_step(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        if is_non_answer(turn.clean):  # "weet ik niet" is no step, so no date to ask
-            return [Reply(say("checkin", "next_step_none")), *self._finish(ctx)]
-        ctx.data["next_step"] = turn.clean[:MAX_TEXT]
-        advance(ctx, "next_date")
-        return []
-
-    def _on_next_date(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        text = turn.clean
-        if text.lower() != say("checkin", "no_date").lower() and turn.intent != "deny":
-            ctx.data["next_step_date"] = self._date(ctx, text)
-        return self._finish(ctx)
-
-    def _on_interval(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        weeks = choice(turn.clean, {"4": ("4", "vier"), "5": ("5", "vijf"), "6": ("6", "zes")})
-        if not weeks:
-            return [Reply(say("checkin", "interval_unclear"))]
-        ctx.data["weeks"] = int(weeks)
-        advance(ctx, "daypart")
-        return []
-
-    def _on_daypart(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        part = choice(turn.clean, {"ochtend": ("ochtend", "morgens", "ochtends"), "middag": ("middag",),
-                                   "avond": ("avond",)})
-        if not part:
-            return [Reply(say("checkin", "daypart_unclear"))]
-        reminders.set_daypart(ctx.db, ctx.chat_id, part)
-        users.update_settings(ctx.db, ctx.chat_id, checkin_weeks=int(ctx.data.get("weeks") or 4))
-        ctx.step = DONE
-        return [self._plan_next(ctx)]
-
-    # --- the end ---------------------------------------------------------------------
-
-    def _finish_step(self, ctx: FlowContext) -> str:
-        return "_finish"
-
-    def _finish(self, ctx: FlowContext) -> list[Reply]:
-        data = ctx.data
-        checkins.add_checkin(
-            ctx.db, ctx.chat_id, ctx.now,
-            mood=data.get("mood"), energy=data.get("energy"), confidence=data.get("confidence"),
-            regie=data.get("regie"),
-            goals_update=data.get("goals_update"), went_well=data.get("went_well"),
-            next_step=data.get("next_step"), next_step_date=data.get("next_step_date"),
-            summary=self._summary_text(ctx),
-        )
-        # The chart after each check-in with scores: seeing the line grow is part of the point.
-        # Not after a crisis, when the scores were left out on purpose.
-        scored = data.get("energy") is not None or data.get("confidence") is not None
-        chart = chart_replies(ctx.db, ctx.chat_id, card_dir(ctx.chat_id), ctx.tz, ctx.now) if scored else []
-        replies = [Reply(self._summary_text(ctx)), *chart]
-        if data.get("first_time"):
-            advance(ctx, "interval")
-            return replies
-        ctx.step = DONE
-        return [*replies, self._plan_next(ctx)]
-
-    def _summary_text(self, ctx: FlowContext) -> str:
-        data = ctx.data
-        parts = [say("checkin", "summary_intro")]
-        mood = data.get("mood")
-        if mood == "after_crisis":
-            parts.append(say("checkin", "sum_after_crisis"))
-        elif mood in ("negative", "positive"):
-            parts.append(say("checkin", f"sum_mood_{mood}"))
-        if data.get("energy") is not None:
-            parts.append(say("checkin", "sum_energy", energy=data["energy"]))
-        if data.get("confidence") is not None:
-            parts.append(say("checkin", "sum_confidence", confidence=data["confidence"]))
-        if data.get("regie") is not None:
-            parts.append(say("checkin", "sum_regie", regie=data["regie"]))
-        if data.get("went_well"):
-            parts.append(say("checkin", "sum_went_well", text=shorten(data["went_well"])))
-        if data.get("next_step"):
-            day = data.get("next_step_date")
-            if day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
-                parts.append(say("checkin", "sum_next_when", text=shorten(data["next_step"]),
-                                 day=self._day(dt.date.fromisoformat(day))))
-            elif day:
-                parts.append(say("checkin", "sum_next_when", text=shorten(data["next_step"]), day=shorten(day, 30)))
-            else:
-                parts.append(say("checkin", "sum_next", text=shorten(data["next_step"])))
-        if len(parts) <= 2 and not data.get("next_step"):
-            parts.append(say("checkin", "sum_nothing"))
-        parts.append(say("checkin", "sum_close"))
-        return " ".join(parts)
-
-    def _plan_next(self, ctx: FlowContext) -> Reply:
-        weeks = ctx.data.get("weeks")
-        rid = reminders.schedule_checkin(ctx.db, ctx.chat_id, ctx.now, ctx.tz, int(weeks) if weeks else None)
-        row = reminders.get(ctx.db, rid) if rid else None
-        if row is None:
-            return Reply(say("checkin", "next_paused"))
-        when = parse_iso(row["due_at"])
-        assert when is not None
-        return Reply(say("checkin", "next_planned", when=self._when(ctx, when)))
-
-    # --- helpers --------------------------------------------------------------------------
-
-    def _date(self, ctx: FlowContext, text: str) -> str:
-        """An ISO date when the text is a day in the future, else the text itself (short)."""
-        if parse_meeting_time is not None:
-            try:
-                result = parse_meeting_time(text, ctx.now, ctx.tz)
-            except Exception:  # another helper's parser: a failure only means "keep the text"
-                result = None
-            if result is not None and result.moment is not None and not result.in_past:
-                return result.moment.astimezone(ctx.tz).date().isoformat()
-        return shorten(text, MAX_QUOTE)
-
-    def _when(self, ctx: FlowContext, moment: dt.datetime) -> str:
-        if format_dutch is not None:
-            return format_dutch(moment, ctx.tz)
-        local = moment.astimezone(ctx.tz)
-        return local.strftime("%d-%m-%Y om %H:%M")
-
-    def _day(self, day: dt.date) -> str:
-        from actions.flows.timeline import format_day
-
-        return format_day(day, weekday=True).rsplit(" ", 1)[0]
-
-    @staticmethod
-    def _buttons(*keys: str) -> list[tuple[str, str]]:
-        return [(say("checkin", k), say("checkin", k)) for k in keys]
+    return format_day(day, weekday=True).rsplit(" ", 1)[0]

@@ -8,23 +8,27 @@ import datetime as dt
 import importlib
 import json
 import re
+from dataclasses import replace
 from typing import Any, Dict, List, Optional, Tuple
 
 from sqlite_utils import Database
 
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn
+from actions.flows.table import TableFlow, chosen_option
 from regiecoach.commands import COMMANDS
 from regiecoach.storage import drafts, users
 from regiecoach.texts import say
 
-# Flow name -> "module:Class". Imported on first use.
+# A flow run from its step table, content/flows/<flow>.yml (see table.py).
+TABLE = "table"
+# Flow name -> TABLE, or "module:Class" for a flow still written in Python. Imported on first use.
 FLOW_CLASSES: Dict[str, str] = {
     "onboarding": "actions.flows.onboarding:OnboardingFlow",
     "erase": "actions.flows.onboarding:EraseFlow",
     "meeting": "actions.flows.meeting:MeetingFlow",
     "debrief": "actions.flows.debrief:DebriefFlow",
     "practice": "actions.flows.practice:PracticeFlow",
-    "checkin": "actions.flows.checkin:CheckinFlow",
+    "checkin": TABLE,
     "timeline": "actions.flows.timeline:TimelineFlow",
     "listen": "actions.flows.listen:ListenFlow",
     "figures": "actions.flows.figures:FiguresFlow",
@@ -58,8 +62,11 @@ _cache: Dict[str, Flow] = {}
 
 def get_flow(name: str) -> Flow:
     if name not in _cache:
-        module_name, class_name = FLOW_CLASSES[name].split(":")
-        _cache[name] = getattr(importlib.import_module(module_name), class_name)()
+        if FLOW_CLASSES[name] == TABLE:
+            _cache[name] = TableFlow(name)
+        else:
+            module_name, class_name = FLOW_CLASSES[name].split(":")
+            _cache[name] = getattr(importlib.import_module(module_name), class_name)()
     return _cache[name]
 
 
@@ -129,6 +136,9 @@ def handle(
     (None when the flow is finished)."""
     flow = get_flow(flow_name)
     ctx = _context(db, chat_id, flow, now, tz)
+    option = chosen_option(turn.clean)
+    if option:  # a button of a flow table: its stable id, not its title
+        turn = replace(turn, text="", option=option)
     text = turn.clean
     lowered = text.lower().strip(" .!")
 
@@ -159,7 +169,7 @@ def handle(
         return [Reply(answer), Reply(say("engine", "back_to_flow"))], flow.name
 
     asked, before = ctx.step, _answers(ctx.data)
-    replies = _repair(text, lowered) or flow.handle(ctx, turn)
+    replies = (None if option else _repair(text, lowered)) or flow.handle(ctx, turn)
     if ctx.step != asked or ctx.switch_to or _answers(ctx.data) != before:
         ctx.data.pop(ASKED_AGAIN, None)
     elif ctx.data.get(ASKED_AGAIN) != asked:

@@ -11,8 +11,8 @@ from sqlite_utils import Database
 from regiecoach.storage import users
 from regiecoach.storage.db import atomic, iso
 
-FIELDS = ("mood", "energy", "confidence", "regie", "goals_update", "went_well", "next_step", "next_step_date",
-          "summary")
+FIELDS = ("mood", "energy", "confidence", "regie", "energy_why", "confidence_why", "goals_update", "went_well",
+          "next_step", "next_step_date", "summary")
 SCORES = ("energy", "confidence", "regie")
 
 

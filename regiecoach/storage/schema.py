@@ -226,3 +226,20 @@ def m008_one_open_checkin(db: Database) -> None:
         f" and id not in (select max(id) from reminders where {series} group by chat_id)"
     )
     db.execute(f"create unique index reminders_one_open_checkin on reminders (chat_id) where {series}")
+
+
+@migrations()
+def m010_checkin_memory(db: Database) -> None:
+    # Issue 13. The answers to the scaling follow-ups ("wat maakt dat het een 5
+    # is en geen 3?"), reflected back and named at the next check-in.
+    _t(db, "checkins").add_column("energy_why", str)
+    _t(db, "checkins").add_column("confidence_why", str)
+    # A goal that was not reached: what got in the way (the user's words).
+    _t(db, "goals").add_column("obstacle", str)
+    # What the user takes to the next meeting, from the look back: a draft goal
+    # the next preparation offers; `used_at` once it became a goal or was declined.
+    _t(db, "carried_goals").create(
+        {"id": int, "chat_id": str, "from_meeting_id": int, "text": str, "created_at": str, "used_at": str},
+        pk="id",
+    )
+    _t(db, "carried_goals").create_index(["chat_id"])

@@ -1,0 +1,70 @@
+"""The flow tables in content/flows/: each loads, every step, validator,
+action and text it names exists, and an editor's change to a table shows
+up in what the user sees without touching Python."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.flows import engine, table
+from actions.flows.base import Turn
+from tests.test_checkin_flow import AMS, texts
+
+
+@pytest.mark.parametrize("name", table.table_names())
+def test_every_table_loads_and_names_only_what_exists(name):
+    assert table.problems(name) == []
+
+
+def test_every_table_is_run_by_the_engine():
+    assert table.table_names(), "no flow tables"
+    for name in table.table_names():
+        assert engine.FLOW_CLASSES.get(name) == engine.TABLE
+        assert isinstance(engine.get_flow(name), table.TableFlow)
+
+
+def test_the_check_catches_a_missing_step_text_and_action(tmp_path, monkeypatch):
+    monkeypatch.setattr(table, "FLOWS_DIR", tmp_path)
+    (tmp_path / "broken.yml").write_text(
+        "id: broken\ncontent: checkin\nsteps:\n"
+        "  - id: one\n    ask: no_such_text\n    validate: no_such_validator\n    next: nowhere\n"
+        "  - id: two\n    action: no.such.action\n",
+        encoding="utf-8",
+    )
+    table.load_table.cache_clear()
+    try:
+        found = "\n".join(table.problems("broken"))
+    finally:
+        table.load_table.cache_clear()
+    assert "no_such_text" in found and "no_such_validator" in found
+    assert "nowhere" in found and "no.such.action" in found
+
+
+def test_buttons_send_a_stable_id_and_a_typed_title_works_too(fresh_db, consenting_user, now):
+    replies, running = engine.start(fresh_db, consenting_user, "checkin", now, AMS)
+    engine.handle(fresh_db, consenting_user, running, Turn(text="Het gaat wel"), now, AMS)
+    question = engine.ask(fresh_db, consenting_user, running, now, AMS)[-1]
+    titles = [title for title, _ in question.buttons]
+    payloads = [payload for _, payload in question.buttons]
+    assert titles[7] == "7" and payloads[7] != "7" and payloads[7].startswith("/choose")
+    replies, _ = engine.handle(fresh_db, consenting_user, running, Turn(text=payloads[7]), now, AMS)
+    follow = texts(replies + engine.ask(fresh_db, consenting_user, running, now, AMS))
+    assert "een 7 is en geen 5" in follow
+
+
+def test_an_editor_can_change_a_branch_in_the_table(fresh_db, consenting_user, now, tmp_path, monkeypatch):
+    """Drop the first score from the table: the check-in goes straight to the second."""
+    source = (table.FLOWS_DIR / "checkin.yml").read_text(encoding="utf-8")
+    edited = source.replace("      - else: energy\n", "      - else: confidence\n", 1)
+    assert edited != source
+    (tmp_path / "checkin.yml").write_text(edited, encoding="utf-8")
+    monkeypatch.setattr(table, "FLOWS_DIR", tmp_path)
+    table.load_table.cache_clear()
+    monkeypatch.setattr(engine, "_cache", {})
+    try:
+        _, running = engine.start(fresh_db, consenting_user, "checkin", now, AMS)
+        replies, _ = engine.handle(fresh_db, consenting_user, running, Turn(text="Het gaat wel"), now, AMS)
+        shown = texts(replies + engine.ask(fresh_db, consenting_user, running, now, AMS))
+    finally:
+        table.load_table.cache_clear()
+    assert "Hoeveel vertrouwen" in shown and "Hoeveel energie" not in shown
