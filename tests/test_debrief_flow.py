@@ -32,6 +32,8 @@ def test_full_look_back_creates_next_meeting(fresh_db, now, past_meeting, schedu
     assert chat.buttons == ["Ja", "Deels", "Nee"]
     chat.send("Ja")
     chat.send("Over vier weken weer een gesprek, tot dan 3 ochtenden")
+    assert "Wat neem je mee naar het volgende gesprek?" in chat.text
+    assert "stel ik het voor als doel" in chat.send("Vragen wie mijn casemanager wordt")
     assert "Weet ik nog niet" in chat.buttons
     assert "Hoe laat" in chat.send("15 december")
     assert "dinsdag 15 december om 10:00, klopt dat?" in chat.send("10 uur")
@@ -52,10 +54,13 @@ def test_full_look_back_creates_next_meeting(fresh_db, now, past_meeting, schedu
 def test_skip_optional_steps_and_unknown_next(fresh_db, now, past_meeting):
     chat = Chat(fresh_db, now, flow="debrief")
     chat.send("Niet")
+    chat.send("overslaan")  # what got in the way
     chat.send("Niet")
+    chat.send("overslaan")
     chat.send("Nee")
     chat.send("overslaan")  # what they would have needed
     chat.send("overslaan")  # the agreements
+    chat.send("overslaan")  # what they take to the next meeting
     reply = chat.send("Weet ik nog niet")
     assert chat.running is None
     assert "niet gehoord" in reply
@@ -71,7 +76,7 @@ def test_unclear_answer_gets_the_buttons_again(fresh_db, now, past_meeting):
 
 def test_next_meeting_in_past_asks_again(fresh_db, now, past_meeting):
     chat = Chat(fresh_db, now, flow="debrief")
-    for text in ["Bereikt", "Bereikt", "Deels", "overslaan", "overslaan"]:
+    for text in ["Bereikt", "Bereikt", "Deels", "overslaan", "overslaan", "overslaan"]:
         chat.send(text)
     reply = chat.send("gisteren om 10 uur")
     assert "voorbij" in reply and "weet ik nog niet" in reply  # asked again, now with a way out

@@ -1,265 +1,145 @@
-"""Looking back after a meeting: per goal reached / partly / not, whether
-the user felt heard, what was agreed and when the next meeting is (which
+"""The look back's own actions. Its steps, order and texts are in
+content/flows/debrief.yml and content/debrief.yml.
+
+Per goal reached / partly / not (and what got in the way), whether the user
+felt heard, what was agreed, what they take to the next meeting (kept as a
+draft goal for the next preparation) and when the next meeting is (which
 creates that meeting and its reminders). Ends with their own numbers."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from actions import card
 from actions.calendar_ics import ics_replies
-from actions.flows.answers import is_non_answer
-from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
-from actions.flows.meeting import MAX_TEXT, UNKNOWN_RE, schedule_reminders, yes_no
-from regiecoach.dutch.dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
+from actions.flows.base import FlowContext, Reply
+from actions.flows.meeting import schedule_reminders
+from actions.flows.registry import action, asker
+from actions.flows.table import Step, step_buttons
+from regiecoach.dutch.dates import format_dutch
 from regiecoach.storage import meetings, parse_iso
 from regiecoach.texts import say
 
-NEXT_STEPS = ("next", "next_time", "next_confirm")
-GOAL_ANSWERS = {"reached": ("bereikt", "gelukt", "ja"), "partly": ("deels", "een beetje", "half", "beetje"),
-                "not": ("niet", "nee", "niet bereikt", "niet gelukt")}
-HEARD_ANSWERS = {"ja": ("ja", "zeker", "jazeker", "wel"), "deels": ("deels", "een beetje", "beetje", "half"),
-                 "nee": ("nee", "niet", "helemaal niet")}
+
+def _meeting(ctx: FlowContext) -> Dict[str, Any]:
+    return meetings.get_meeting(ctx.db, ctx.chat_id, ctx.data.get("meeting_id")) or {}
 
 
-def _choice(text: str, options: Dict[str, tuple]) -> str:
-    lowered = text.lower().strip(" .!")
-    for value, words in options.items():
-        if lowered in words:
-            return value
-    for value, words in options.items():  # then the first word: "deels wel" -> deels
-        if lowered.split(" ")[0] in words:
-            return value
-    return ""
+def _pick_meeting(ctx: FlowContext) -> Dict[str, Any]:
+    wanted = ctx.trigger.get("meeting_id")
+    if wanted:
+        meeting = meetings.get_meeting(ctx.db, ctx.chat_id, wanted)
+        if meeting:
+            return meeting
+    due = meetings.meetings_due_for_debrief(ctx.db, ctx.chat_id, ctx.now)
+    return due[0] if due else {}
 
 
-class DebriefFlow(Flow):
-    name = "debrief"
-    first_step = "goal_0"
-    optional_steps = ("heard_need", "agreed", "next")
+def _goal_id(ctx: FlowContext) -> int:
+    return int(ctx.data["goal_ids"][int(ctx.data.get("goal_index") or 0)])
 
-    # --- helpers -------------------------------------------------------------
 
-    @staticmethod
-    def _meeting(ctx: FlowContext) -> Dict[str, Any]:
-        return meetings.get_meeting(ctx.db, ctx.chat_id, ctx.data.get("meeting_id")) or {}
-
-    @staticmethod
-    def _goal_step(ctx: FlowContext, index: int) -> str:
-        return f"goal_{index}" if index < len(ctx.data.get("goal_ids") or []) else "heard"
-
-    def _pick_meeting(self, ctx: FlowContext) -> Dict[str, Any]:
-        wanted = ctx.trigger.get("meeting_id")
-        if wanted:
-            meeting = meetings.get_meeting(ctx.db, ctx.chat_id, wanted)
-            if meeting:
-                return meeting
-        due = meetings.meetings_due_for_debrief(ctx.db, ctx.chat_id, ctx.now)
-        return due[0] if due else {}
-
-    # --- flow API ----------------------------------------------------------------
-
-    def start(self, ctx: FlowContext) -> List[Reply]:
-        meeting = self._pick_meeting(ctx)
-        if not meeting:
-            ctx.step = "none_offer"
-            return []
-        ctx.data["meeting_id"] = int(meeting["id"])
-        ctx.data["goal_ids"] = [g["id"] for g in meetings.list_goals(ctx.db, ctx.chat_id, meeting["id"])]
-        starts_at = parse_iso(meeting.get("starts_at"))
-        when = format_dutch(starts_at, ctx.tz, with_time=False) if starts_at else ""
-        replies = [Reply(say("debrief", "intro", who=card.who_label(meeting.get("with_whom")), when=when))]
-        if not ctx.data["goal_ids"]:
-            replies.append(Reply(say("debrief", "no_goals")))
-        ctx.step = self._goal_step(ctx, 0)
-        return replies
-
-    def ask(self, ctx: FlowContext) -> List[Reply]:
-        step = ctx.step
-        yes, no = say("debrief", "answer_yes"), say("debrief", "answer_no")
-        yes_no_buttons = [(yes, yes), (no, no)]
-        if step == "none_offer":
-            return [Reply(say("debrief", "none_found"), buttons=yes_no_buttons)]
-        if step.startswith("goal_"):
-            goal = meetings.get_goal(ctx.db, ctx.chat_id, ctx.data["goal_ids"][int(step[5:])]) or {"text": ""}
-            keys = ("goal_reached", "goal_partly", "goal_not")
-            return [Reply(say("debrief", "ask_goal", goal=card.shorten(goal["text"])),
-                          buttons=[(say("debrief", k), say("debrief", k)) for k in keys])]
-        if step == "heard":
-            keys = ("heard_yes", "heard_partly", "heard_no")
-            return [Reply(say("debrief", "ask_heard"), buttons=[(say("debrief", k), say("debrief", k)) for k in keys])]
-        if step == "heard_need":
-            return [Reply(say("debrief", f"ask_heard_need_{ctx.data.get('heard', 'nee')}"))]
-        if step == "agreed":
-            return [Reply(say("debrief", "ask_agreed"))]
-        if step == "next":
-            unknown = say("debrief", "next_unknown")
-            who = card.who_label(self._meeting(ctx).get("with_whom"))
-            return [Reply(say("debrief", "ask_next", who=who), buttons=[(unknown, unknown)])]
-        if step == "next_time":
-            day = format_day(dt.date.fromisoformat(ctx.data["next_date"]))
-            return [Reply(say("debrief", "ask_next_time", day=day))]
-        if step == "next_confirm":
-            when = format_dutch(dt.datetime.fromisoformat(ctx.data["next_pending"]), ctx.tz)
-            return [Reply(say("debrief", "confirm_next", when=when), buttons=yes_no_buttons)]
+@action("debrief.opening")
+def opening(ctx: FlowContext, step: Step) -> List[Reply]:
+    meeting = _pick_meeting(ctx)
+    if not meeting:
         return []
+    ctx.data["meeting_id"] = int(meeting["id"])
+    ctx.data["goal_ids"] = [g["id"] for g in meetings.list_goals(ctx.db, ctx.chat_id, meeting["id"])]
+    ctx.data["goal_index"] = 0
+    ctx.data["more_goals"] = bool(ctx.data["goal_ids"])
+    ctx.data["who"] = card.who_label(meeting.get("with_whom"))
+    starts_at = parse_iso(meeting.get("starts_at"))
+    when = format_dutch(starts_at, ctx.tz, with_time=False) if starts_at else ""
+    replies = [Reply(say("debrief", "intro", who=ctx.data["who"], when=when))]
+    if not ctx.data["goal_ids"]:
+        replies.append(Reply(say("debrief", "no_goals")))
+    return replies
 
-    def handle(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        step = ctx.step
-        if step == "none_offer":
-            return self._handle_none_offer(ctx, turn)
-        if step.startswith("goal_"):
-            return self._handle_goal(ctx, turn, int(step[5:]))
-        handler = getattr(self, f"_handle_{step}", None)
-        if handler is None:
-            ctx.step = DONE
-            return []
-        return handler(ctx, turn)
 
-    def next_step_after(self, ctx: FlowContext, step: str) -> str:
-        return {"heard_need": "agreed", "agreed": "next"}.get(step, DONE)
+@asker("debrief.goal_question")
+def goal_question(ctx: FlowContext, step: Step) -> List[Reply]:
+    goal = meetings.get_goal(ctx.db, ctx.chat_id, _goal_id(ctx)) or {"text": ""}
+    return [Reply(say("debrief", "ask_goal", goal=card.shorten(goal["text"])), buttons=step_buttons(step))]
 
-    def skip(self, ctx: FlowContext) -> List[Reply]:
-        if ctx.step == "next":
-            return self._finish(ctx)
-        return super().skip(ctx)
 
-    def way_out(self, ctx: FlowContext) -> str:
-        return say("debrief", "next_way_out") if ctx.step in NEXT_STEPS else super().way_out(ctx)
+@action("debrief.save_goal_status")
+def save_goal_status(ctx: FlowContext, step: Step) -> List[Reply]:
+    meetings.set_goal_status(ctx.db, ctx.chat_id, _goal_id(ctx), str(ctx.data["goal_status"]))
+    return []
 
-    def give_up(self, ctx: FlowContext) -> Optional[List[Reply]]:
-        """Never a third time: the date stays open, a goal stays open, "heard" stays unsaid."""
-        if ctx.step in NEXT_STEPS:
-            return [Reply(say("debrief", "next_left_open"))] + self._finish(ctx)
-        if ctx.step.startswith("goal_"):
-            advance(ctx, self._goal_step(ctx, int(ctx.step[5:]) + 1))
-            return [Reply(say("debrief", "moved_on"))]
-        if ctx.step == "heard":
-            advance(ctx, "agreed")
-            return [Reply(say("debrief", "moved_on"))]
-        return super().give_up(ctx)
 
-    # --- steps -----------------------------------------------------------------------
+@action("debrief.save_obstacle")
+def save_obstacle(ctx: FlowContext, step: Step) -> List[Reply]:
+    if ctx.data.get("obstacle"):
+        meetings.set_goal_obstacle(ctx.db, ctx.chat_id, _goal_id(ctx), card.clean_text(ctx.data["obstacle"]))
+    return []
 
-    def _handle_none_offer(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        answer = yes_no(turn)
-        if answer == "yes":
-            ctx.step = DONE
-            ctx.switch_to = "meeting"
-            return []
-        if answer == "no":
-            ctx.step = DONE
-            return [Reply(say("debrief", "none_later"))]
-        return [Reply(say("debrief", "unclear"))]
 
-    def _handle_goal(self, ctx: FlowContext, turn: Turn, index: int) -> List[Reply]:
-        status = _choice(turn.clean, GOAL_ANSWERS)
-        if not status:
-            return [Reply(say("debrief", "goal_unclear"))]
-        meetings.set_goal_status(ctx.db, ctx.chat_id, ctx.data["goal_ids"][index], status)
-        advance(ctx, self._goal_step(ctx, index + 1))
-        return []
+@action("debrief.next_goal")
+def next_goal(ctx: FlowContext, step: Step) -> List[Reply]:
+    index = int(ctx.data.get("goal_index") or 0) + 1
+    ctx.data["goal_index"] = index
+    ctx.data["more_goals"] = index < len(ctx.data.get("goal_ids") or [])
+    ctx.data.pop("obstacle", None)
+    return []
 
-    def _handle_heard(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        heard = _choice(turn.clean, HEARD_ANSWERS)
-        if not heard and turn.intent in ("affirm", "deny"):
-            heard = "ja" if turn.intent == "affirm" else "nee"
-        if not heard:
-            return [Reply(say("debrief", "unclear"))]
-        meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now, felt_heard=heard)
-        ctx.data["heard"] = heard
-        if heard == "ja":
-            advance(ctx, "agreed")
-            return []
-        # Not (quite) heard: empathy first, then what they would have needed.
-        advance(ctx, "heard_need")
-        return [Reply(say("debrief", f"heard_{heard}_reply"))]
 
-    def _handle_heard_need(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
-        advance(ctx, "agreed")
-        if is_non_answer(text):
-            return [Reply(say("debrief", "heard_need_reply_empty"))]
-        ctx.data["heard_need"] = text  # only for the summary; the draft goes when the look back ends
-        return [Reply(say("debrief", "heard_need_reply", text=card.shorten(text)))]
+@action("debrief.save_heard")
+def save_heard(ctx: FlowContext, step: Step) -> List[Reply]:
+    meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now, felt_heard=ctx.data["heard"])
+    return []
 
-    def _handle_agreed(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
-        if len(text) > MAX_TEXT:
-            return [Reply(say("meeting", "too_long", max=MAX_TEXT))]
-        meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now, agreements=text)
-        advance(ctx, "next")
-        return [Reply(say("meeting", "saved"))]
 
-    def _handle_next(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = turn.clean
-        if text.lower() == say("debrief", "next_unknown").lower() or UNKNOWN_RE.search(text.lower()):
-            return self._finish(ctx)
-        result = parse_meeting_time(text, ctx.now, ctx.tz)
-        if result.moment is None:
-            return [Reply(say("debrief", "next_unclear"))]
-        if result.in_past:
-            return [Reply(say("debrief", "next_past",
-                              when=format_dutch(result.moment, ctx.tz, with_time=result.has_time)))]
-        if not result.has_time:
-            ctx.data["next_date"] = result.moment.astimezone(ctx.tz).date().isoformat()
-            advance(ctx, "next_time")
-            return []
-        return self._take_next(ctx, result.moment)
+@action("debrief.save_agreements")
+def save_agreements(ctx: FlowContext, step: Step) -> List[Reply]:
+    if ctx.data.get("agreed"):
+        meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now,
+                                agreements=card.clean_text(ctx.data["agreed"]))
+    return []
 
-    def _take_next(self, ctx: FlowContext, moment: dt.datetime) -> List[Reply]:
-        past = say("debrief", "next_past", when=format_dutch(moment, ctx.tz))
-        return propose_moment(ctx, moment, past, "next_pending", "next_confirm")
 
-    def _handle_next_time(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        if UNKNOWN_RE.search(turn.clean.lower()):
-            return self._finish(ctx)
-        result = parse_meeting_time(turn.clean, ctx.now, ctx.tz)
-        if result.moment is not None and result.has_time:
-            return self._take_next(ctx, result.moment)
-        time = parse_time_only(turn.clean)
-        if time is None:
-            return [Reply(say("debrief", "time_unclear"))]
-        return self._take_next(ctx, combine(dt.date.fromisoformat(ctx.data["next_date"]), time, ctx.tz))
+@action("debrief.save_take_away")
+def save_take_away(ctx: FlowContext, step: Step) -> List[Reply]:
+    if ctx.data.get("take_away"):
+        meetings.carry_goal(ctx.db, ctx.chat_id, ctx.data["meeting_id"], card.clean_text(ctx.data["take_away"]),
+                            ctx.now)
+    return []
 
-    def _handle_next_confirm(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        answer = yes_no(turn)
-        if answer == "no":
-            history: List[str] = ctx.data.setdefault("_history", [])
-            while history and history.pop() != "next":
-                pass
-            ctx.step = "next"
-            return [Reply(say("debrief", "confirm_no"))]
-        if answer != "yes":
-            return [Reply(say("debrief", "confirm_unclear"))]
-        starts_at = dt.datetime.fromisoformat(ctx.data["next_pending"])
-        who = self._meeting(ctx).get("with_whom") or "bedrijfsarts"
-        next_id = meetings.create_meeting(ctx.db, ctx.chat_id, who, ctx.now, starts_at=starts_at)
-        ctx.data["next_meeting_id"] = next_id
-        schedule_reminders(ctx, next_id, starts_at)
-        replies = [Reply(say("debrief", "next_saved", when=format_dutch(starts_at, ctx.tz)))]
-        return replies + ics_replies(ctx.db, ctx.chat_id, next_id, ctx.tz, ctx.now) + self._finish(ctx)
 
-    def _finish(self, ctx: FlowContext) -> List[Reply]:
-        meeting_id = ctx.data["meeting_id"]
-        meetings.record_debrief(ctx.db, ctx.chat_id, meeting_id, ctx.now, finished=True)
-        goals = meetings.list_goals(ctx.db, ctx.chat_id, meeting_id)
-        if goals:
-            counts = {status: sum(1 for g in goals if g["status"] == status) for status in ("reached", "partly", "not")}
-            # Each answer counted as given: "deels" is not "grotendeels".
-            goals_text = say("debrief", "summary_goals", total=len(goals), reached=counts["reached"],
-                             partly=counts["partly"], not_reached=counts["not"])
-            if counts["not"]:
-                goals_text += " " + say("debrief", "summary_not_reached")
-        else:
-            goals_text = say("debrief", "summary_no_goals")
-        heard = ctx.data.get("heard") or "none"
-        heard_text = say("debrief", f"summary_heard_{heard}")
-        if ctx.data.get("heard_need"):
-            heard_text += " " + say("debrief", "summary_heard_need", text=card.shorten(ctx.data["heard_need"]))
-        summary = " ".join(say("debrief", "summary", goals=goals_text, heard=heard_text).split())
-        from actions.meeting_actions import progress_text  # late: meeting_actions imports rasa_sdk
+@action("debrief.save_next")
+def save_next(ctx: FlowContext, step: Step) -> List[Reply]:
+    starts_at = dt.datetime.fromisoformat(ctx.data["when_pending"])
+    who = _meeting(ctx).get("with_whom") or "bedrijfsarts"
+    next_id = meetings.create_meeting(ctx.db, ctx.chat_id, who, ctx.now, starts_at=starts_at)
+    ctx.data["next_meeting_id"] = next_id
+    schedule_reminders(ctx, next_id, starts_at)
+    replies = [Reply(say("debrief", "next_saved", when=format_dutch(starts_at, ctx.tz)))]
+    return replies + ics_replies(ctx.db, ctx.chat_id, next_id, ctx.tz, ctx.now)
 
-        ctx.step = DONE
-        return [Reply(summary), Reply(progress_text(ctx.db, ctx.chat_id))]
+
+@action("debrief.finish")
+def finish(ctx: FlowContext, step: Step) -> List[Reply]:
+    meeting_id = ctx.data["meeting_id"]
+    meetings.record_debrief(ctx.db, ctx.chat_id, meeting_id, ctx.now, finished=True)
+    goals = meetings.list_goals(ctx.db, ctx.chat_id, meeting_id)
+    if goals:
+        counts = {status: sum(1 for g in goals if g["status"] == status) for status in ("reached", "partly", "not")}
+        # Each answer counted as given: "deels" is not "grotendeels".
+        goals_text = say("debrief", "summary_goals", total=len(goals), reached=counts["reached"],
+                         partly=counts["partly"], not_reached=counts["not"])
+        if counts["not"]:
+            goals_text += " " + say("debrief", "summary_not_reached")
+    else:
+        goals_text = say("debrief", "summary_no_goals")
+    heard = ctx.data.get("heard") or "none"
+    heard_text = say("debrief", f"summary_heard_{heard}")
+    if ctx.data.get("heard_need"):
+        heard_text += " " + say("debrief", "summary_heard_need", text=card.shorten(ctx.data["heard_need"]))
+    if ctx.data.get("take_away"):
+        heard_text += " " + say("debrief", "summary_take_away", text=card.shorten(ctx.data["take_away"]))
+    summary = " ".join(say("debrief", "summary", goals=goals_text, heard=heard_text).split())
+    from actions.meeting_actions import progress_text  # late: meeting_actions imports rasa_sdk
+
+    return [Reply(summary), Reply(progress_text(ctx.db, ctx.chat_id))]

@@ -26,7 +26,7 @@ FLOW_CLASSES: Dict[str, str] = {
     "onboarding": "actions.flows.onboarding:OnboardingFlow",
     "erase": "actions.flows.onboarding:EraseFlow",
     "meeting": "actions.flows.meeting:MeetingFlow",
-    "debrief": "actions.flows.debrief:DebriefFlow",
+    "debrief": TABLE,
     "practice": "actions.flows.practice:PracticeFlow",
     "checkin": TABLE,
     "timeline": "actions.flows.timeline:TimelineFlow",

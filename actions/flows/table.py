@@ -49,6 +49,13 @@ def button_payload(option: str) -> str:
     return f'{CHOOSE}{{"option":"{option}"}}'
 
 
+def step_buttons(step: "Step") -> List[Button]:
+    """The buttons of a step: titles from its content file, payloads its stable option ids."""
+    if step.scale:
+        return [(str(n), button_payload(str(n))) for n in range(11)]
+    return [(say(step.content, option), button_payload(option)) for option in step.buttons]
+
+
 def chosen_option(text: str) -> Optional[str]:
     """The option id in a button's payload, '/choose{"option":"later"}' -> 'later'."""
     if not text.startswith(CHOOSE + "{"):
@@ -97,6 +104,7 @@ class Step:
     give_up_say: Optional[str] = None
     question: bool = False  # its answers are questions themselves (no Werkwijzer interruption)
     scale: bool = False  # buttons 0 to 10
+    texts: Dict[str, str] = field(default_factory=dict)  # more text keys a validator says (past, unclear, ...)
     content: str = ""  # the content file of its texts (the table's)
 
     @property
@@ -266,9 +274,7 @@ class TableFlow(Flow):
         return say(self.table.content, key, **values)
 
     def buttons(self, step: Step) -> List[Button]:
-        if step.scale:
-            return [(str(n), button_payload(str(n))) for n in range(11)]
-        return [(say(self.table.content, option), button_payload(option)) for option in step.buttons]
+        return step_buttons(step)
 
     def facts(self, ctx: FlowContext, **more: Any) -> Dict[str, Any]:
         return {**ctx.data, **more}
@@ -312,7 +318,8 @@ class TableFlow(Flow):
             replies.append(Reply(self.text(reply_key, ctx, step, kind=verdict.kind)))
         if step.action:
             replies += ACTIONS[step.action](ctx, step) or []
-        target = ctx.data.pop(GOTO, None) or resolve(step.next, self.facts(ctx, kind=verdict.kind))
+        target = ctx.data.pop(GOTO, None) or resolve(step.next, self.facts(ctx, kind=verdict.kind,
+                                                                          answer=verdict.value))
         return replies + self.enter(ctx, target)
 
     def enter(self, ctx: FlowContext, target: Optional[str], record: bool = True) -> List[Reply]:
@@ -410,6 +417,8 @@ def problems(name: str) -> List[str]:
             need_text(key, f"{where}.reply")
         for optional in (step.retry, step.non_answer, step.skip_say, step.way_out, step.give_up_say, *step.buttons):
             need_text(optional, where)
+        for extra in step.texts.values():
+            need_text(extra, f"{where}.texts")
         for branch in (step.next, step.skip_next, step.give_up_next):
             for target in branch_targets(branch):
                 need_step(target, f"{where}.next")

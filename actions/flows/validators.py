@@ -3,12 +3,14 @@ that goes on the card, a choice between buttons, a score from 0 to 10."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from actions.flows.answers import is_non_answer, kind_of
 from actions.flows.base import FlowContext, Reply, Turn
 from actions.flows.registry import Verdict, accept, retry, validator
 from actions.flows.table import Step, chosen_option
+from regiecoach.dutch.dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
 from regiecoach.texts import say
 
 MAX_TEXT = 2000  # a long story is kept whole; quotes and the card shorten it
@@ -49,8 +51,11 @@ def choice(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     for option in step.options.values():
         if turn.intent and turn.intent in option.intents:
             return accept(option.value)
-        if any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) for word in option.words):
-            return accept(option.value)
+    # The longest word found decides: "niet gelukt" is not "gelukt".
+    found = [(len(word), option.value) for option in step.options.values() for word in option.words
+             if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)]
+    if found:
+        return accept(max(found, key=lambda pair: pair[0])[1])
     if step.default_option and text and not option_id:
         return accept(step.options[step.default_option].value)
     return retry()
@@ -80,3 +85,99 @@ def score(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
         return retry()
     return Verdict(True, value, "neutral", extra={f"{step.collect}_lower": max(value - 2, 0)})
 
+
+
+@validator("yes_no")
+def yes_no(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """'yes' or 'no': a button (its option's value), or typed."""
+    if turn.option in step.options:
+        return accept(step.options[turn.option].value)
+    from actions.flows.meeting import yes_no as read_yes_no  # late: meeting imports the table modules
+
+    answer = read_yes_no(turn)
+    for option in step.options.values():
+        if turn.clean.lower().strip(" .!") == say(step.content, option.id).lower():
+            answer = str(option.value)
+    return accept(answer) if answer else retry()
+
+
+# --- a meeting's date and time, over up to three questions ----------------------------
+# They keep `when` (unknown / need_time / need_day / pending / yes / no) and
+# when_date, when_time, when_pending with their texts for the next question.
+
+UNKNOWN_RE = re.compile(r"^(ik )?weet (ik )?(het )?(nog )?niet|^nog niet bekend|^geen idee|^nog geen datum")
+
+
+def _said(step: Step, name: str, **values: object) -> Reply:
+    return Reply(say(step.content, step.texts[name], **values))
+
+
+def _unknown(turn: Turn, step: Step) -> bool:
+    return bool(turn.option) or bool(UNKNOWN_RE.search(turn.clean.lower()))
+
+
+def _pending(ctx: FlowContext, step: Step, moment: dt.datetime) -> Verdict:
+    if moment <= ctx.now:
+        return retry(_said(step, "past", when=format_dutch(moment, ctx.tz)))
+    return accept("pending", when_pending=moment.isoformat(), when_pending_text=format_dutch(moment, ctx.tz))
+
+
+@validator("when")
+def when(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """A date, maybe with a time; only date-like text is read as one ("een uur" is no 13:00)."""
+    if _unknown(turn, step):
+        return accept("unknown", "empty")
+    result = parse_meeting_time(turn.clean, ctx.now, ctx.tz)
+    if result.moment is None:
+        if result.time_only:
+            hour, minute = result.time_only
+            return accept("need_day", when_time=[hour, minute], when_time_text=f"{hour:02d}:{minute:02d}")
+        return retry(_said(step, "unclear"))
+    if result.in_past:
+        return retry(_said(step, "past", when=format_dutch(result.moment, ctx.tz, with_time=result.has_time)))
+    if not result.has_time:
+        day = result.moment.astimezone(ctx.tz).date()
+        return accept("need_time", when_date=day.isoformat(), when_date_text=format_day(day))
+    return _pending(ctx, step, result.moment)
+
+
+@validator("when_time")
+def when_time(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """The time on the day already given (or a whole new date and time)."""
+    if _unknown(turn, step):
+        return accept("unknown", "empty")
+    result = parse_meeting_time(turn.clean, ctx.now, ctx.tz)
+    if result.moment is not None and result.has_time:
+        if result.in_past:
+            return retry(_said(step, "past", when=format_dutch(result.moment, ctx.tz)))
+        return _pending(ctx, step, result.moment)
+    time = parse_time_only(turn.clean)
+    if time is None:
+        return retry(_said(step, "unclear"))
+    return _pending(ctx, step, combine(dt.date.fromisoformat(ctx.data["when_date"]), time, ctx.tz))
+
+
+@validator("when_day")
+def when_day(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """The day for the time already given."""
+    if _unknown(turn, step):
+        return accept("unknown", "empty")
+    result = parse_meeting_time(turn.clean, ctx.now, ctx.tz)
+    if result.moment is None:
+        return retry(_said(step, "unclear"))
+    if result.has_time:
+        return _pending(ctx, step, result.moment)
+    hour, minute = ctx.data["when_time"]
+    return _pending(ctx, step, combine(result.moment.astimezone(ctx.tz).date(), (hour, minute), ctx.tz))
+
+
+@validator("when_confirm")
+def when_confirm(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """"Klopt dat?": yes, no, or a corrected date and time straight away."""
+    answer = yes_no(ctx, turn, step)
+    if answer.ok:
+        return answer
+    result = parse_meeting_time(turn.clean, ctx.now, ctx.tz)
+    if result.moment is not None and result.has_time and not result.in_past:
+        return _pending(ctx, step, result.moment)
+    return retry(_said(step, "unclear"))

@@ -271,6 +271,43 @@ def set_goal_status(db: Database, chat_id: str, goal_id: int, status: str) -> bo
 
 
 @atomic
+def set_goal_obstacle(db: Database, chat_id: str, goal_id: int, text: str) -> bool:
+    """What got in the way of a goal that was not (fully) reached, in the user's words."""
+    require_consent(db, chat_id)
+    if get_goal(db, chat_id, goal_id) is None:
+        return False
+    db["goals"].update(int(goal_id), {"obstacle": text})  # type: ignore[union-attr]
+    return True
+
+
+# --- what the user takes to the next meeting ------------------------------------------
+
+
+@atomic
+def carry_goal(db: Database, chat_id: str, from_meeting_id: int, text: str, now: dt.datetime) -> int:
+    """A draft goal for the next preparation, from the look back; a second
+    answer for the same meeting replaces the first."""
+    require_consent(db, chat_id)
+    db.execute("delete from carried_goals where chat_id = ? and from_meeting_id = ? and used_at is null",
+               [str(chat_id), int(from_meeting_id)])
+    return insert_row(db, "carried_goals", {"chat_id": str(chat_id), "from_meeting_id": int(from_meeting_id),
+                                            "text": text, "created_at": iso(now), "used_at": None})
+
+
+def carried_goal(db: Database, chat_id: str) -> Optional[Dict[str, Any]]:
+    """The latest draft goal not yet used or declined."""
+    return _one(db, "select * from carried_goals where chat_id = ? and used_at is null order by id desc limit 1",
+                [str(chat_id)])
+
+
+@atomic
+def use_carried_goal(db: Database, chat_id: str, carried_id: int, now: dt.datetime) -> None:
+    """Taken as a goal, or declined: not offered again."""
+    db.execute("update carried_goals set used_at = ? where id = ? and chat_id = ?",
+               [iso(now), int(carried_id), str(chat_id)])
+
+
+@atomic
 def delete_goal(db: Database, chat_id: str, goal_id: int) -> bool:
     require_consent(db, chat_id)
     if get_goal(db, chat_id, goal_id) is None:

@@ -1,0 +1,52 @@
+"""The look back asks what got in the way of a goal that was not reached,
+and keeps what the user takes to the next meeting as a draft goal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from regiecoach.storage import meetings
+from tests.test_meeting_flow import Chat
+
+DAY = dt.timedelta(days=1)
+
+
+def look_back(db, now):
+    mid = meetings.create_meeting(db, "42", "leidinggevende", now - 5 * DAY, starts_at=now - DAY, status="prepared")
+    goal = meetings.add_goal(db, "42", mid, "Afspraken over thuiswerken", now - 5 * DAY)
+    return mid, goal, Chat(db, now, flow="debrief")
+
+
+def test_a_goal_not_reached_gets_empathy_and_the_question_what_got_in_the_way(fresh_db, now, consenting_user):
+    mid, goal, chat = look_back(fresh_db, now)
+    reply = chat.send("Niet gelukt")
+    assert "Jammer" in reply and "Wat zat er in de weg?" in reply and "Mooi" not in reply
+    reflected = chat.send("Er was geen tijd, het gesprek duurde maar tien minuten")
+    assert "geen tijd" in reflected and "gehoord" in reflected
+    assert meetings.get_goal(fresh_db, "42", goal)["status"] == "not"
+    assert meetings.get_goal(fresh_db, "42", goal)["obstacle"].startswith("Er was geen tijd")
+
+
+def test_a_reached_goal_is_not_asked_what_got_in_the_way(fresh_db, now, consenting_user):
+    _, _, chat = look_back(fresh_db, now)
+    assert "in de weg" not in chat.send("Bereikt")
+
+
+def test_what_they_take_along_is_kept_for_the_next_preparation(fresh_db, now, consenting_user):
+    mid, _, chat = look_back(fresh_db, now)
+    for answer in ("Deels", "Ja", "We gaan het over twee weken weer bespreken"):
+        chat.send(answer)
+    reply = chat.send("Vragen of ik op dinsdag thuis mag werken")
+    assert "Vragen of ik op dinsdag thuis mag werken" in reply and "doel" in reply
+    summary = chat.send("Weet ik nog niet")
+    assert "Wat je meeneemt" in summary
+    carried = meetings.carried_goal(fresh_db, "42")
+    assert carried["text"] == "Vragen of ik op dinsdag thuis mag werken" and carried["from_meeting_id"] == mid
+
+
+def test_weet_ik_niet_is_no_draft_goal(fresh_db, now, consenting_user):
+    _, _, chat = look_back(fresh_db, now)
+    for answer in ("Bereikt", "Ja", "overslaan"):
+        chat.send(answer)
+    assert "doel" not in chat.send("weet ik niet")
+    assert meetings.carried_goal(fresh_db, "42") is None
