@@ -49,7 +49,7 @@ def button_payload(option: str) -> str:
     return f'{CHOOSE}{{"option":"{option}"}}'
 
 
-def step_buttons(step: "Step") -> List[Button]:
+def step_buttons(step: Step) -> List[Button]:
     """The buttons of a step: titles from its content file, payloads its stable option ids."""
     if step.scale:
         return [(str(n), button_payload(str(n))) for n in range(11)]
