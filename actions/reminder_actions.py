@@ -24,6 +24,7 @@ from actions.card import who_label
 from actions.common import chat_id, entities, get_db, intent_payload, now, page_buttons, send, tz
 from actions.flows.base import Button, Reply
 from actions.flows.timeline import BY_KEY, format_day
+from regiecoach.dutch.roles import ROLES
 from regiecoach.storage import meetings, parse_iso, users
 from regiecoach.storage import reminders as store
 from regiecoach.texts import say
@@ -33,7 +34,6 @@ try:
 except ImportError:  # pragma: no cover
     format_dutch = None  # type: ignore[assignment]
 
-ROLES = ("bedrijfsarts", "leidinggevende", "arbeidsdeskundige", "casemanager", "verzekeringsarts")
 SNOOZE_ACTIONS = {"snooze_today": "later_today", "snooze_tomorrow": "tomorrow", "snooze_week": "next_week"}
 MAX_LISTED = 6
 STOP_RE = re.compile(r"\b(uit|uitzetten|stop|stoppen|geen herinneringen)\b", re.IGNORECASE)
