@@ -193,7 +193,7 @@ class Scheduler:
             ok = await self.deliverer.trigger(
                 row["chat_id"], "manage_reminders", {"reminder_id": str(rid)}, source_key=f"reminder:{rid}"
             )
-        except Exception:
+        except Exception:  # a failed delivery is retried with backoff (mark_failed), it must not end the round
             log.exception("delivering reminder %s failed", rid)
             ok = False
         if not ok:
