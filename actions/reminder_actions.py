@@ -76,7 +76,7 @@ def render_reminder(db: Database, chat: str, reminder_id: int, moment: dt.dateti
     body: str
     buttons: list[Button] = []
     if kind in store.MEETING_KINDS:
-        meeting = store.meeting(db, int(payload.get("meeting_id") or 0)) or {}
+        meeting = meetings.get_meeting(db, row["chat_id"], payload.get("meeting_id")) or {}
         starts = parse_iso(meeting.get("starts_at") or payload.get("starts_at"))
         if starts is None:
             return []

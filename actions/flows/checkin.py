@@ -17,7 +17,7 @@ from actions.progress_chart import chart_replies
 from regiecoach.dutch.dates import format_dutch, parse_meeting_time
 from regiecoach.dutch.numbers import NUMBER_WORDS
 from regiecoach.dutch.text import shorten
-from regiecoach.storage import checkins, parse_iso, reminders, users
+from regiecoach.storage import checkins, meetings, parse_iso, reminders, users
 from regiecoach.texts import say
 
 NEGATIVE = re.compile(
@@ -111,7 +111,7 @@ class CheckinFlow(Flow):
         if step in ("energy_why", "confidence_why"):
             return [Reply(follow_up(int(ctx.data[step.split("_")[0]])))]
         if step == "goals":
-            goals = reminders.open_goals(ctx.db, ctx.chat_id, limit=3)
+            goals = meetings.open_goals(ctx.db, ctx.chat_id, limit=3)
             if goals:
                 listing = "\n".join(f"• {shorten(g['text'], MAX_QUOTE)}" for g in goals)
                 return [Reply(say("checkin", "goals_with_list", goals=listing))]

@@ -105,6 +105,24 @@ def next_meeting(db: Database, chat_id: str, now: dt.datetime) -> Optional[Dict[
     )
 
 
+def upcoming_meetings(db: Database, chat_id: str, now: dt.datetime) -> List[Dict[str, Any]]:
+    """Every meeting still ahead that is not cancelled, soonest first."""
+    return [dict(r) for r in db.query(
+        "select * from meetings where chat_id = ? and starts_at > ? and coalesce(status, '') != 'cancelled'"
+        " order by starts_at",
+        [str(chat_id), iso(now)],
+    )]
+
+
+def open_goals(db: Database, chat_id: str, limit: int = 5) -> List[Dict[str, Any]]:
+    """The user's open (or partly reached) goals, newest first."""
+    return [dict(r) for r in db.query(
+        "select id, text, status from goals where chat_id = ? and coalesce(status, 'open') in ('open', 'partly')"
+        " order by id desc limit ?",
+        [str(chat_id), int(limit)],
+    )]
+
+
 def latest_prepared_meeting(db: Database, chat_id: str) -> Optional[Dict[str, Any]]:
     """The meeting whose card was made last (prepared, or already looked back on)."""
     return _one(
