@@ -19,6 +19,7 @@ from actions.common import chat_id, get_db, intent_payload, now, page_buttons, s
 from actions.flows.base import Reply
 from actions.progress_chart import chart_replies
 from regiecoach.dutch.dates import format_dutch
+from regiecoach.dutch.text import clean_text, shorten
 from regiecoach.storage import checkins, meetings, parse_iso, users
 from regiecoach.texts import say
 
@@ -119,8 +120,8 @@ def goals_replies(db: Database, chat_id_: str, page: int = 1) -> List[Reply]:
         buttons = []
         for n, goal in enumerate(goals, 1):
             status = say("card", f"status_{goal['status'] or 'open'}")
-            lines.append(say("card", "goal_line", n=n, goal=card.shorten(goal["text"]), status=status))
-            short = card.shorten(goal["text"], 24)
+            lines.append(say("card", "goal_line", n=n, goal=shorten(goal["text"]), status=status))
+            short = shorten(goal["text"], 24)
             if goal["status"] != "reached":
                 buttons.append((say("card", "button_reached", short=short),
                                 intent_payload("list_goals", goal_id=goal["id"], goal_op="reached")))
@@ -138,7 +139,7 @@ def goal_operation(db: Database, chat_id_: str, goal_id: Any, op: str) -> List[R
     goal = meetings.get_goal(db, chat_id_, goal_id)
     if goal is None:
         return [Reply(say("card", "goal_missing"))]
-    short = card.shorten(goal["text"])
+    short = shorten(goal["text"])
     if op == "reached":
         meetings.set_goal_status(db, chat_id_, goal["id"], "reached")
         return [Reply(say("card", "goal_marked", goal=short))]
@@ -179,7 +180,7 @@ SHARP_PHOTO = "scherpe_foto"
 def sharp_photo_replies(db: Database, chat_id_: str, meeting_id: int) -> List[Reply]:
     """The scherpe foto for one meeting, with a button to put it in the user's own words."""
     meeting = meetings.get_meeting(db, chat_id_, meeting_id)
-    photo = scherpe_foto.build(db, chat_id_, meeting_id, tz(), card.clean_text) if meeting else None
+    photo = scherpe_foto.build(db, chat_id_, meeting_id, tz(), clean_text) if meeting else None
     if meeting is None or photo is None:
         return [Reply(say("scherpe_foto", "no_meeting"))]
     who = card.who_label(meeting.get("with_whom"))

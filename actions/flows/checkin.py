@@ -18,7 +18,8 @@ from actions.flows.registry import Verdict, accept, action, asker, validator
 from actions.flows.table import Step
 from actions.progress_chart import chart_replies
 from regiecoach.dutch.dates import format_dutch, parse_meeting_time
-from regiecoach.storage import checkins, parse_iso, reminders, users
+from regiecoach.dutch.text import shorten
+from regiecoach.storage import checkins, meetings, parse_iso, reminders, users
 from regiecoach.texts import say
 
 NEGATIVE = re.compile(
@@ -27,16 +28,9 @@ NEGATIVE = re.compile(
     re.IGNORECASE,
 )
 POSITIVE = re.compile(r"\b(goed|beter|prima|fijn|lekker|top|redelijk|oke|ok|positief)\b", re.IGNORECASE)
-MAX_QUOTE = 60
 # The regie question comes on the 1st, 4th, 7th, ... check-in: often enough to
 # see a change, rare enough not to turn the check-in into a form.
 REGIE_EVERY = 3
-
-
-def shorten(text: str, limit: int = MAX_QUOTE) -> str:
-    """A quote for a reflection: never paste long free text back."""
-    text = " ".join(text.split()).strip(" .")
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def mood_of(turn: Turn) -> str:
@@ -68,7 +62,7 @@ def day(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     result = parse_meeting_time(text, ctx.now, ctx.tz)
     if result.moment is not None and not result.in_past:
         return accept(result.moment.astimezone(ctx.tz).date().isoformat())
-    return accept(shorten(text))
+    return accept(shorten(text, 60))
 
 
 # --- actions ------------------------------------------------------------------------
@@ -117,7 +111,7 @@ def later(ctx: FlowContext, step: Step) -> List[Reply]:
 
 @asker("checkin.goals_question")
 def goals_question(ctx: FlowContext, step: Step) -> List[Reply]:
-    goals = reminders.open_goals(ctx.db, ctx.chat_id, limit=3)
+    goals = meetings.open_goals(ctx.db, ctx.chat_id, limit=3)
     if goals:
         listing = "\n".join(f"• {shorten(g['text'])}" for g in goals)
         return [Reply(say("checkin", "goals_with_list", goals=listing))]

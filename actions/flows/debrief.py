@@ -18,6 +18,7 @@ from actions.flows.meeting import schedule_reminders
 from actions.flows.registry import action, asker
 from actions.flows.table import Step, step_buttons
 from regiecoach.dutch.dates import format_dutch
+from regiecoach.dutch.text import clean_text, shorten
 from regiecoach.storage import meetings, parse_iso
 from regiecoach.texts import say
 
@@ -61,7 +62,7 @@ def opening(ctx: FlowContext, step: Step) -> List[Reply]:
 @asker("debrief.goal_question")
 def goal_question(ctx: FlowContext, step: Step) -> List[Reply]:
     goal = meetings.get_goal(ctx.db, ctx.chat_id, _goal_id(ctx)) or {"text": ""}
-    return [Reply(say("debrief", "ask_goal", goal=card.shorten(goal["text"])), buttons=step_buttons(step))]
+    return [Reply(say("debrief", "ask_goal", goal=shorten(goal["text"])), buttons=step_buttons(step))]
 
 
 @action("debrief.save_goal_status")
@@ -73,7 +74,7 @@ def save_goal_status(ctx: FlowContext, step: Step) -> List[Reply]:
 @action("debrief.save_obstacle")
 def save_obstacle(ctx: FlowContext, step: Step) -> List[Reply]:
     if ctx.data.get("obstacle"):
-        meetings.set_goal_obstacle(ctx.db, ctx.chat_id, _goal_id(ctx), card.clean_text(ctx.data["obstacle"]))
+        meetings.set_goal_obstacle(ctx.db, ctx.chat_id, _goal_id(ctx), clean_text(ctx.data["obstacle"]))
     return []
 
 
@@ -96,14 +97,14 @@ def save_heard(ctx: FlowContext, step: Step) -> List[Reply]:
 def save_agreements(ctx: FlowContext, step: Step) -> List[Reply]:
     if ctx.data.get("agreed"):
         meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now,
-                                agreements=card.clean_text(ctx.data["agreed"]))
+                                agreements=clean_text(ctx.data["agreed"]))
     return []
 
 
 @action("debrief.save_take_away")
 def save_take_away(ctx: FlowContext, step: Step) -> List[Reply]:
     if ctx.data.get("take_away"):
-        meetings.carry_goal(ctx.db, ctx.chat_id, ctx.data["meeting_id"], card.clean_text(ctx.data["take_away"]),
+        meetings.carry_goal(ctx.db, ctx.chat_id, ctx.data["meeting_id"], clean_text(ctx.data["take_away"]),
                             ctx.now)
     return []
 
@@ -136,9 +137,9 @@ def finish(ctx: FlowContext, step: Step) -> List[Reply]:
     heard = ctx.data.get("heard") or "none"
     heard_text = say("debrief", f"summary_heard_{heard}")
     if ctx.data.get("heard_need"):
-        heard_text += " " + say("debrief", "summary_heard_need", text=card.shorten(ctx.data["heard_need"]))
+        heard_text += " " + say("debrief", "summary_heard_need", text=shorten(ctx.data["heard_need"]))
     if ctx.data.get("take_away"):
-        heard_text += " " + say("debrief", "summary_take_away", text=card.shorten(ctx.data["take_away"]))
+        heard_text += " " + say("debrief", "summary_take_away", text=shorten(ctx.data["take_away"]))
     summary = " ".join(say("debrief", "summary", goals=goals_text, heard=heard_text).split())
     from actions.meeting_actions import progress_text  # late: meeting_actions imports rasa_sdk
 

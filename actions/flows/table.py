@@ -30,9 +30,9 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 import yaml
 
-from actions.card import shorten
 from actions.flows.base import ASKED_AGAIN, DONE, Button, Flow, FlowContext, Reply, Turn, advance
 from actions.flows.registry import ACTIONS, ASKERS, GOTO, VALIDATORS
+from regiecoach.dutch.text import shorten
 from regiecoach.texts import CONTENT_DIR, load, say
 
 FLOWS_DIR = CONTENT_DIR / "flows"

@@ -11,6 +11,7 @@ from actions.flows.base import FlowContext, Reply, Turn
 from actions.flows.registry import Verdict, accept, retry, validator
 from actions.flows.table import Step, chosen_option
 from regiecoach.dutch.dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
+from regiecoach.dutch.numbers import NUMBER_WORDS
 from regiecoach.texts import say
 
 MAX_TEXT = 2000  # a long story is kept whole; quotes and the card shorten it
@@ -61,10 +62,6 @@ def choice(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     return retry()
 
 
-NUMBER_WORDS = {"nul": 0, "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
-                "zeven": 7, "acht": 8, "negen": 9, "tien": 10}
-
-
 def parse_score(text: str) -> int | None:
     """0-10 from "7", "een 7", "7/10", "zeven"."""
     clean = text.lower().strip()
@@ -92,12 +89,10 @@ def yes_no(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     """'yes' or 'no': a button (its option's value), or typed."""
     if turn.option in step.options:
         return accept(step.options[turn.option].value)
-    from actions.flows.meeting import yes_no as read_yes_no  # late: meeting imports the table modules
-
-    answer = read_yes_no(turn)
     for option in step.options.values():
         if turn.clean.lower().strip(" .!") == say(step.content, option.id).lower():
-            answer = str(option.value)
+            return accept(option.value)
+    answer = turn.yes_no()
     return accept(answer) if answer else retry()
 
 
