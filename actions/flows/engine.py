@@ -25,7 +25,7 @@ TABLE = "table"
 FLOW_CLASSES: Dict[str, str] = {
     "onboarding": "actions.flows.onboarding:OnboardingFlow",
     "erase": "actions.flows.onboarding:EraseFlow",
-    "meeting": "actions.flows.meeting:MeetingFlow",
+    "meeting": TABLE,
     "debrief": TABLE,
     "practice": "actions.flows.practice:PracticeFlow",
     "checkin": TABLE,

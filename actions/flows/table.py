@@ -32,7 +32,7 @@ import yaml
 
 from actions.flows.base import ASKED_AGAIN, DONE, Button, Flow, FlowContext, Reply, Turn, advance
 from actions.flows.registry import ACTIONS, ASKERS, GOTO, VALIDATORS
-from regiecoach.dutch.text import shorten
+from regiecoach.dutch.text import fold, shorten
 from regiecoach.texts import CONTENT_DIR, load, say
 
 FLOWS_DIR = CONTENT_DIR / "flows"
@@ -121,6 +121,9 @@ class FlowTable:
     first: str
     modules: Tuple[str, ...] = ()
     entry: str = ""  # the step a new run enters (may be an action step); `first` is its first question
+    # Words that switch a mode at any question ("kort": the short version), with what they set and say.
+    modes: List[Dict[str, Any]] = field(default_factory=list)
+    on_back: Optional[str] = None  # an action after "terug" (e.g. to correct the answer just given)
     needs_consent: bool = True
     on_stop: Optional[str] = None
 
@@ -156,6 +159,7 @@ def parse_table(raw: Dict[str, Any]) -> FlowTable:
         steps={s.id: s for s in steps}, first=raw.get("first", raw.get("start", steps[0].id)),
         modules=tuple([modules] if isinstance(modules, str) else modules), entry=raw.get("start", steps[0].id),
         needs_consent=bool(raw.get("consent", True)), on_stop=raw.get("on_stop"),
+        modes=list(raw.get("modes") or []), on_back=raw.get("on_back"),
     )
 
 
@@ -302,6 +306,9 @@ class TableFlow(Flow):
         if step is None:  # a draft from an older table: start over rather than crash
             ctx.step = self.first_step
             return []
+        mode = self._mode(ctx, turn)
+        if mode is not None:
+            return mode
         verdict = VALIDATORS[step.validate](ctx, turn, step)
         if not verdict.ok:
             if verdict.replies:
@@ -331,19 +338,42 @@ class TableFlow(Flow):
                 return replies
             step = self.table.steps[str(target)]
             if step.asks:
-                if record:
+                if record and not ctx.data.pop("_no_record", False):
                     advance(ctx, step.id)
                 else:
                     ctx.step = step.id
                 return replies
             if step.action:
                 replies += ACTIONS[step.action](ctx, step) or []
+            reply_key = resolve(step.reply, self.facts(ctx))
+            if reply_key:
+                replies.append(Reply(self.text(reply_key, ctx, step)))
             if step.link:
                 ctx.switch_to = step.link
                 ctx.step = DONE
                 return replies
             target = ctx.data.pop(GOTO, None) or resolve(step.next, self.facts(ctx))
         raise RuntimeError(f"flow {self.name}: action steps loop")
+
+    def _mode(self, ctx: FlowContext, turn: Turn) -> Optional[List[Reply]]:
+        """"kort" at any question: the mode is set, said, and the same question comes again."""
+        typed = fold(turn.clean)
+        for mode in self.table.modes:
+            wanted = mode.get("set") or {}
+            if typed in mode.get("words", ()) and any(ctx.data.get(k) != v for k, v in wanted.items()):
+                ctx.data.update(wanted)
+                return [Reply(say(self.table.content, mode["say"]))] if mode.get("say") else []
+        return None
+
+    def back(self, ctx: FlowContext) -> bool:
+        came_from = ctx.step
+        if not super().back(ctx):
+            return False
+        if self.table.on_back:
+            ctx.data["_came_from"] = came_from
+            ACTIONS[self.table.on_back](ctx, self.table.steps[ctx.step])
+            ctx.data.pop("_came_from", None)
+        return True
 
     def may_skip(self, ctx: FlowContext) -> bool:
         step = self._current(ctx)
@@ -405,8 +435,11 @@ def problems(name: str) -> List[str]:
         if target and target != END and target not in table.steps:
             found.append(f"{name}.{where}: no step {target!r}")
 
-    if table.on_stop and table.on_stop not in ACTIONS:
-        found.append(f"{name}: action {table.on_stop!r} is not registered")
+    for hook in (table.on_stop, table.on_back):
+        if hook and hook not in ACTIONS:
+            found.append(f"{name}: action {hook!r} is not registered")
+    for mode in table.modes:
+        need_text(mode.get("say"), "modes")
     need_step(table.first, "first")
     need_step(table.entry, "start")
     for step in table.steps.values():
@@ -429,8 +462,9 @@ def problems(name: str) -> List[str]:
                 found.append(f"{name}.{where}: action {action_name!r} is not registered")
         if step.ask_action and step.ask_action not in ASKERS:
             found.append(f"{name}.{where}: asker {step.ask_action!r} is not registered")
-        if not step.asks and not step.action and not step.link:
-            found.append(f"{name}.{where}: a step must ask, act or link")
+        if not step.asks and not step.action and not step.link and not isinstance(step.next, list) \
+                and not step.reply:
+            found.append(f"{name}.{where}: a step must ask, act, say, branch or link")
         if step.link and step.link not in FLOW_CLASSES:
             found.append(f"{name}.{where}: no flow {step.link!r}")
         for key in _text_keys(step):

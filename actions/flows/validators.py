@@ -26,6 +26,15 @@ def answer(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     return accept(None if kind == "empty" else text, kind)
 
 
+@validator("text")
+def any_text(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """Any text, kept as typed (a proposal, the questions for the meeting)."""
+    if turn.option:
+        return retry()
+    text = turn.clean[:MAX_TEXT]
+    return accept(text, kind_of(text)) if text else retry()
+
+
 @validator("open")
 def open_answer(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     """An answer that is kept as content (a goal, what I can do): "ja", "ok"
