@@ -57,6 +57,13 @@ QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 
+STOP_WORDS = ("stop", "stoppen", "ik wil stoppen", "ik stop", "hou op", "kappen")
+# Typed requests that start another flow mid-flow, when the classifier is this sure.
+REQUEST_INTENTS = ("prepare_meeting", "meeting_debrief", "practice", "checkin", "show_timeline", "delete_data")
+REQUEST_SURE = 0.85
+# Flows that keep their turns whatever is said (listening after a crisis).
+STAY_IN = ("listen",)
+
 _cache: Dict[str, Flow] = {}
 
 
@@ -167,6 +174,15 @@ def handle(
     if _is_werkwijzer_question(turn) and ctx.step not in flow.question_steps:
         answer = turn.werkwijzer_text or ""
         return [Reply(answer), Reply(say("engine", "back_to_flow"))], flow.name
+    if lowered in STOP_WORDS:  # typed "stop" that the classifier missed
+        return stop(db, chat_id, flow.name, now, tz), None
+    if ctx.step not in flow.question_steps and flow.name not in STAY_IN:
+        if turn.intent == "help" and turn.confidence >= REQUEST_SURE:
+            return [Reply(say("engine", "help_in_flow", command=_command_for(flow.name)))], flow.name
+        other = _other_request(flow, turn)
+        if other:  # clearly another request: do that, keep this flow's draft for later
+            _save(ctx, flow)
+            return start(db, chat_id, other, now, tz)
 
     asked, before = ctx.step, _answers(ctx.data)
     replies = (None if option else _repair(text, lowered)) or flow.handle(ctx, turn)
@@ -182,6 +198,14 @@ def handle(
             return replies + [Reply(say("engine", "paused", command=_command_for(flow.name)))], None
         replies = replies + moved_on
     return _finish_turn(ctx, flow, replies)
+
+
+def _other_request(flow: Flow, turn: Turn) -> Optional[str]:
+    """The flow the user clearly asks for instead of answering ("ik wil mijn gesprek voorbereiden")."""
+    target = INTENT_FLOWS.get(turn.intent or "")
+    if turn.intent not in REQUEST_INTENTS or turn.confidence < REQUEST_SURE or target == flow.name:
+        return None
+    return target
 
 
 def _repair(text: str, lowered: str) -> List[Reply]:

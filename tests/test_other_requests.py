@@ -1,0 +1,59 @@
+"""No dead ends: an answer that is clearly another request is treated as
+that request, "stop" typed always stops, and "help" explains the way out."""
+
+from __future__ import annotations
+
+from actions.flows import engine
+from actions.flows.base import Turn
+from regiecoach.storage import drafts, users
+from regiecoach.texts import say
+from tests.conftest import AMS
+
+
+def texts(replies):
+    return "\n".join(r.text for r in replies)
+
+
+def test_a_meeting_request_at_the_work_status_question_starts_the_preparation(fresh_db, now):
+    _, running = engine.start(fresh_db, "7", "onboarding", now, AMS)
+    engine.handle(fresh_db, "7", running, Turn("Ja, dat is goed", intent="affirm", confidence=0.99), now, AMS)
+    replies, running = engine.handle(
+        fresh_db, "7", "onboarding",
+        Turn("ik wil mijn gesprek voorbereiden", intent="prepare_meeting", confidence=0.97), now, AMS)
+    shown = texts(replies + engine.ask(fresh_db, "7", running, now, AMS))
+    assert running == "meeting" and "Met wie heb je het gesprek?" in shown
+    assert say("onboarding", "work_status_question") not in shown
+
+
+def test_a_checkin_request_mid_preparation_keeps_the_preparation(fresh_db, now, consenting_user):
+    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    replies, running = engine.handle(fresh_db, consenting_user, "meeting",
+                                     Turn("kunnen we een check-in doen", intent="checkin", confidence=0.93), now, AMS)
+    assert running == "checkin"
+    assert drafts.load_draft(fresh_db, consenting_user, "meeting") is not None
+
+
+def test_an_unsure_classifier_does_not_switch(fresh_db, now, consenting_user):
+    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    _, running = engine.handle(fresh_db, consenting_user, "meeting",
+                               Turn("oefenen misschien", intent="practice", confidence=0.4), now, AMS)
+    assert running == "meeting"
+
+
+def test_stop_typed_stops_and_keeps_the_draft(fresh_db, now, consenting_user):
+    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    replies, running = engine.handle(fresh_db, consenting_user, "meeting", Turn("Stop"), now, AMS)
+    assert running is None and "bewaard" in texts(replies)
+    assert drafts.load_draft(fresh_db, consenting_user, "meeting") is not None
+
+
+def test_help_explains_the_way_out_and_the_question_comes_back(fresh_db, now, consenting_user):
+    _, running = engine.start(fresh_db, consenting_user, "checkin", now, AMS)
+    replies, running = engine.handle(fresh_db, consenting_user, "checkin",
+                                     Turn("help, hoe werkt dit?", intent="help", confidence=0.95), now, AMS)
+    shown = texts(replies + engine.ask(fresh_db, consenting_user, running, now, AMS))
+    assert "overslaan" in shown and "stop" in shown and "Hoe" in shown
+    assert users.has_consent(fresh_db, consenting_user)
