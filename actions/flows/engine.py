@@ -23,15 +23,15 @@ from regiecoach.texts import say
 TABLE = "table"
 # Flow name -> TABLE, or "module:Class" for a flow still written in Python. Imported on first use.
 FLOW_CLASSES: Dict[str, str] = {
-    "onboarding": "actions.flows.onboarding:OnboardingFlow",
-    "erase": "actions.flows.onboarding:EraseFlow",
+    "onboarding": TABLE,
+    "erase": TABLE,
     "meeting": TABLE,
     "debrief": TABLE,
     "practice": "actions.flows.practice:PracticeFlow",
     "checkin": TABLE,
     "timeline": "actions.flows.timeline:TimelineFlow",
     "listen": "actions.flows.listen:ListenFlow",
-    "figures": "actions.flows.figures:FiguresFlow",
+    "figures": TABLE,
 }
 
 # Which intent starts which flow.

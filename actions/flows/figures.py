@@ -6,16 +6,11 @@ from __future__ import annotations
 
 from typing import List
 
-from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn
+from actions.flows.base import FlowContext, Reply, Turn
+from actions.flows.registry import Verdict, accept, action, retry, validator
+from actions.flows.table import Step
 from regiecoach.storage import users
 from regiecoach.texts import say
-
-STEP = "figures"
-
-
-def question() -> Reply:
-    yes, no = say("figures", "answer_yes"), say("figures", "answer_no")
-    return Reply(say("figures", "question"), buttons=[(yes, yes), (no, no)])
 
 
 def _in_words(text: str) -> str:
@@ -26,41 +21,33 @@ def _in_words(text: str) -> str:
     return "no" if {"niet", "geen", "liever"} & set(words) else "yes"
 
 
-def take_answer(ctx: FlowContext, turn: Turn) -> List[Reply]:
-    """Store a clear yes or no and finish the step; anything else asks again."""
-    from actions.flows.onboarding import _yes_no  # late: onboarding imports this module
+@validator("figures.answer")
+def answer(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """A clear yes or no (a button, typed, or "tel me maar mee"); anything else asks again."""
+    if turn.option in step.options:
+        return accept(step.options[turn.option].value)
+    from actions.flows.onboarding import SURE  # late: onboarding's table links here
 
-    answer = _yes_no(turn, say("figures", "answer_yes"), say("figures", "answer_no")) or _in_words(turn.clean)
-    if not answer:
-        return [Reply(say("figures", "unclear"))]
-    users.set_report_optin(ctx.db, ctx.chat_id, answer == "yes", ctx.now)
-    ctx.step = DONE
-    return [Reply(say("figures", "given" if answer == "yes" else "declined"))]
+    answer = turn.yes_no(SURE, say("figures", "answer_yes"), say("figures", "answer_no")) or _in_words(turn.clean)
+    return accept(answer) if answer else retry()
+
+
+@action("figures.opening")
+def opening(ctx: FlowContext, step: Step) -> List[Reply]:
+    if not users.has_consent(ctx.db, ctx.chat_id):
+        ctx.data["no_storage"] = True
+        return [Reply(say("figures", "no_storage"))]
+    current = users.report_optin(ctx.db, ctx.chat_id)
+    return [Reply(say("figures", f"now_{current}"))] if current in ("yes", "no") else []
+
+
+@action("figures.save")
+def save(ctx: FlowContext, step: Step) -> List[Reply]:
+    users.set_report_optin(ctx.db, ctx.chat_id, ctx.data.get("optin") == "yes", ctx.now)
+    return []
 
 
 def export_line(choice: str | None) -> str:
     """The choice as one line of /mijngegevens."""
     key = {"yes": "export_yes", "no": "export_no"}.get(choice or "", "export_none")
     return say("figures", "export_line", choice=say("figures", key))
-
-
-class FiguresFlow(Flow):
-    name = "figures"
-    first_step = STEP
-    # Without consent to storage there is nothing to count: say so instead of
-    # starting onboarding.
-    needs_consent = False
-
-    def start(self, ctx: FlowContext) -> List[Reply]:
-        if not users.has_consent(ctx.db, ctx.chat_id):
-            ctx.step = DONE
-            return [Reply(say("figures", "no_storage"))]
-        ctx.step = STEP
-        current = users.report_optin(ctx.db, ctx.chat_id)
-        return [Reply(say("figures", f"now_{current}"))] if current in ("yes", "no") else []
-
-    def ask(self, ctx: FlowContext) -> List[Reply]:
-        return [question()]
-
-    def handle(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        return take_answer(ctx, turn)

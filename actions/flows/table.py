@@ -132,7 +132,8 @@ _STEP_FIELDS = set(Step.__dataclass_fields__)
 
 
 def _step(raw: Dict[str, Any], content: str) -> Step:
-    raw = dict(raw, content=content)
+    raw = dict(raw)
+    raw.setdefault("content", content)  # a step may take its texts from another content file
     unknown = set(raw) - _STEP_FIELDS - {"with"}
     if unknown:
         raise ValueError(f"step {raw.get('id')!r}: unknown keys {sorted(unknown)}")
@@ -271,11 +272,12 @@ class TableFlow(Flow):
     def text(self, key: str, ctx: FlowContext, step: Optional[Step] = None, kind: Optional[str] = None) -> str:
         """The text under `key` ("{kind}" in it is the answer's kind); with the answer's kind,
         its variant `<key>_<kind>` when there is one."""
+        content = step.content if step else self.table.content
         key = key.replace("{kind}", kind or "neutral")
-        if kind and f"{key}_{kind}" in load(self.table.content):
+        if kind and f"{key}_{kind}" in load(content):
             key = f"{key}_{kind}"
         values = {name: _quote(ctx.data.get(slot)) for name, slot in (step.values if step else {}).items()}
-        return say(self.table.content, key, **values)
+        return say(content, key, **values)
 
     def buttons(self, step: Step) -> List[Button]:
         return step_buttons(step)
@@ -421,15 +423,14 @@ def problems(name: str) -> List[str]:
     from actions.flows.engine import FLOW_CLASSES  # late: the engine imports this module
 
     table = load_table(name)
-    texts = load(table.content)
     found: List[str] = []
 
-    def need_text(key: Optional[str], where: str) -> None:
+    def need_text(key: Optional[str], where: str, content: str = table.content) -> None:
         if key and "{kind}" in key:
             for kind in KINDS:
-                need_text(key.replace("{kind}", kind), where)
-        elif key and key not in texts:
-            found.append(f"{name}.{where}: no text {key!r} in content/{table.content}.yml")
+                need_text(key.replace("{kind}", kind), where, content)
+        elif key and key not in load(content):
+            found.append(f"{name}.{where}: no text {key!r} in content/{content}.yml")
 
     def need_step(target: Optional[str], where: str) -> None:
         if target and target != END and target not in table.steps:
@@ -445,13 +446,13 @@ def problems(name: str) -> List[str]:
     for step in table.steps.values():
         where = step.id
         for key in branch_targets(step.ask):
-            need_text(key, f"{where}.ask")
+            need_text(key, f"{where}.ask", step.content)
         for key in branch_targets(step.reply):
-            need_text(key, f"{where}.reply")
+            need_text(key, f"{where}.reply", step.content)
         for optional in (step.retry, step.non_answer, step.skip_say, step.way_out, step.give_up_say, *step.buttons):
-            need_text(optional, where)
+            need_text(optional, where, step.content)
         for extra in step.texts.values():
-            need_text(extra, f"{where}.texts")
+            need_text(extra, f"{where}.texts", step.content)
         for branch in (step.next, step.skip_next, step.give_up_next):
             for target in branch_targets(branch):
                 need_step(target, f"{where}.next")
@@ -468,7 +469,7 @@ def problems(name: str) -> List[str]:
         if step.link and step.link not in FLOW_CLASSES:
             found.append(f"{name}.{where}: no flow {step.link!r}")
         for key in _text_keys(step):
-            missing = set(_placeholders(texts.get(key))) - set(step.values)
+            missing = set(_placeholders(load(step.content).get(key))) - set(step.values)
             if missing:
                 found.append(f"{name}.{where}: text {key!r} needs {sorted(missing)} in `with`")
     return found
