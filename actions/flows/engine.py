@@ -29,7 +29,7 @@ FLOW_CLASSES: Dict[str, str] = {
     "debrief": TABLE,
     "practice": "actions.flows.practice:PracticeFlow",
     "checkin": TABLE,
-    "timeline": "actions.flows.timeline:TimelineFlow",
+    "timeline": TABLE,
     "listen": "actions.flows.listen:ListenFlow",
     "figures": TABLE,
 }

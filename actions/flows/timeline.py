@@ -1,13 +1,16 @@
 """The personal Poortwachter timeline (/tijdlijn): from the first sick day to
 the dates of the steps in the two-year process, with a reminder a week before
-each step that is still to come. Only for employees ("in dienst")."""
+each step that is still to come. Only for employees ("in dienst"). The steps
+are in content/flows/timeline.yml; here the milestones and the table's actions."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
+from actions.flows.base import FlowContext, Reply, Turn
+from actions.flows.registry import Verdict, accept, action, retry, validator
+from actions.flows.table import Step
 from regiecoach.dutch import dates
 from regiecoach.storage import reminders, users
 from regiecoach.texts import say
@@ -84,109 +87,83 @@ def upcoming(first_sick_day: dt.date, today: dt.date) -> list[Milestone]:
     return [m for m in MILESTONES if m.due(first_sick_day) >= today]
 
 
-class TimelineFlow(Flow):
-    name = "timeline"
-    first_step = "status"
+@action("timeline.opening")
+def opening(ctx: FlowContext, step: Step) -> list[Reply]:
+    user = users.get_user(ctx.db, ctx.chat_id) or {}
+    status = user.get("work_status")
+    ctx.data["work_status"] = status
+    if status in ("contract_ended", "self_employed"):
+        return [Reply(say("timeline", f"not_employed_{status}"))]
+    if status == "employed" and user.get("first_sick_day"):
+        ctx.data["first_sick_day"] = user["first_sick_day"]
+    return []
 
-    def start(self, ctx: FlowContext) -> list[Reply]:
-        user = users.get_user(ctx.db, ctx.chat_id) or {}
-        status = user.get("work_status")
-        if status in ("contract_ended", "self_employed"):
-            ctx.step = DONE
-            return [Reply(say("timeline", f"not_employed_{status}"))]
-        if status != "employed":
-            ctx.step = "status"
-            return []
-        if user.get("first_sick_day"):
-            return self._show(ctx, dt.date.fromisoformat(user["first_sick_day"]))
-        ctx.step = "sick_day"
+
+@action("timeline.save_status")
+def save_status(ctx: FlowContext, step: Step) -> list[Reply]:
+    status = str(ctx.data["work_status"])
+    users.update_settings(ctx.db, ctx.chat_id, work_status=status)
+    return [Reply(say("timeline", f"not_employed_{status}"))] if status != "employed" else []
+
+
+@validator("timeline.sick_day")
+def sick_day(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """A day in the past, at most two years back."""
+    today = ctx.local_now.date()
+    day = parse_sick_day(turn.clean, today)
+    if day is None:
+        return retry(Reply(say("timeline", step.texts["unclear"])))
+    if day > today:
+        return retry(Reply(say("timeline", step.texts["future"])))
+    if today - day > MAX_AGE:
+        return retry(Reply(say("timeline", step.texts["too_old"])))
+    return accept(day.isoformat())
+
+
+@action("timeline.save_sick_day")
+def save_sick_day(ctx: FlowContext, step: Step) -> list[Reply]:
+    users.update_settings(ctx.db, ctx.chat_id, first_sick_day=str(ctx.data["first_sick_day"]))
+    # A new date makes old milestone reminders wrong.
+    reminders.cancel_milestones(ctx.db, ctx.chat_id)
+    return []
+
+
+@action("timeline.show")
+def show(ctx: FlowContext, step: Step) -> list[Reply]:
+    first_sick_day = dt.date.fromisoformat(str(ctx.data["first_sick_day"]))
+    today = ctx.local_now.date()
+    text = "\n".join([say("timeline", "timeline_intro", day=format_day(first_sick_day)), "",
+                      *timeline_lines(first_sick_day, today)])
+    replies = [Reply(text), Reply(say("timeline", "timeline_note"))]
+    ctx.data["all_behind"] = not upcoming(first_sick_day, today)
+    if ctx.data["all_behind"]:
+        replies.append(Reply(say("timeline", "all_behind")))
+    return replies
+
+
+@validator("timeline.offer")
+def offer(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """Reminders yes or no, or another first sick day."""
+    if turn.option in step.options:
+        return accept(step.options[turn.option].value)
+    if turn.clean.lower().startswith(say("timeline", "change_day").lower()[:6]):
+        return accept("change")
+    answer = turn.yes_no()
+    return accept(answer) if answer else retry()
+
+
+@action("timeline.save_reminders")
+def save_reminders(ctx: FlowContext, step: Step) -> list[Reply]:
+    answer = ctx.data.get("wants_reminders")
+    if answer == "change":
         return []
-
-    def ask(self, ctx: FlowContext) -> list[Reply]:
-        if ctx.step == "status":
-            keys = ("status_employed", "status_contract_ended", "status_self_employed")
-            buttons = [(say("timeline", k), say("timeline", k)) for k in keys]
-            return [Reply(say("timeline", "ask_status"), buttons=buttons)]
-        if ctx.step == "sick_day":
-            return [Reply(say("timeline", "ask_sick_day"))]
-        if ctx.step == "offer":
-            return [Reply(say("timeline", "ask_reminders"), buttons=[
-                (say("timeline", "button_yes"), say("timeline", "button_yes")),
-                (say("timeline", "button_no"), say("timeline", "button_no")),
-                (say("timeline", "change_day"), say("timeline", "change_day")),
-            ])]
-        return []
-
-    def handle(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        if ctx.step == "status":
-            return self._status(ctx, turn)
-        if ctx.step == "sick_day":
-            return self._sick_day(ctx, turn)
-        if ctx.step == "offer":
-            return self._offer(ctx, turn)
-        ctx.step = DONE
-        return []
-
-    def _status(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        text = turn.clean.lower()
-        if "dienst" in text or "werkgever" in text:
-            status = "employed"
-        elif "contract" in text or "afgelopen" in text or "uitzend" in text:
-            status = "contract_ended"
-        elif "zzp" in text or "zelfstandig" in text or "eigen bedrijf" in text:
-            status = "self_employed"
-        else:
-            return [Reply(say("timeline", "status_unclear"))]
-        users.update_settings(ctx.db, ctx.chat_id, work_status=status)
-        if status != "employed":
-            ctx.step = DONE
-            return [Reply(say("timeline", f"not_employed_{status}"))]
-        advance(ctx, "sick_day")
-        return []
-
-    def _sick_day(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        today = ctx.local_now.date()
-        day = parse_sick_day(turn.clean, today)
-        if day is None:
-            return [Reply(say("timeline", "sick_day_unclear"))]
-        if day > today:
-            return [Reply(say("timeline", "sick_day_future"))]
-        if today - day > MAX_AGE:
-            return [Reply(say("timeline", "sick_day_too_old"))]
-        users.update_settings(ctx.db, ctx.chat_id, first_sick_day=day.isoformat())
-        # A new date makes old milestone reminders wrong.
+    if answer == "no":
         reminders.cancel_milestones(ctx.db, ctx.chat_id)
-        ctx.data.setdefault("_history", []).append(ctx.step)
-        return self._show(ctx, day)
-
-    def _show(self, ctx: FlowContext, first_sick_day: dt.date) -> list[Reply]:
-        today = ctx.local_now.date()
-        ctx.data["first_sick_day"] = first_sick_day.isoformat()
-        text = "\n".join([say("timeline", "timeline_intro", day=format_day(first_sick_day)), "",
-                          *timeline_lines(first_sick_day, today)])
-        replies = [Reply(text), Reply(say("timeline", "timeline_note"))]
-        if not upcoming(first_sick_day, today):
-            ctx.step = DONE
-            return [*replies, Reply(say("timeline", "all_behind"))]
-        ctx.step = "offer"
-        return replies
-
-    def _offer(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        if turn.clean.lower().startswith(say("timeline", "change_day").lower()[:6]):
-            advance(ctx, "sick_day")
-            return []
-        answer = turn.yes_no()
-        if not answer:
-            return [Reply(say("timeline", "yes_no_unclear"))]
-        ctx.step = DONE
-        if answer == "no":
-            reminders.cancel_milestones(ctx.db, ctx.chat_id)
-            return [Reply(say("timeline", "reminders_off"))]
-        first = dt.date.fromisoformat(ctx.data["first_sick_day"])
-        count = schedule_milestone_reminders(ctx, first)
-        if not count:
-            return [Reply(say("timeline", "reminders_on_none"))]
-        return [Reply(say("timeline", "reminders_on", count=count))]
+        return [Reply(say("timeline", "reminders_off"))]
+    count = schedule_milestone_reminders(ctx, dt.date.fromisoformat(str(ctx.data["first_sick_day"])))
+    if not count:
+        return [Reply(say("timeline", "reminders_on_none"))]
+    return [Reply(say("timeline", "reminders_on", count=count))]
 
 
 def schedule_milestone_reminders(ctx: FlowContext, first_sick_day: dt.date) -> int:
