@@ -30,7 +30,7 @@ FLOW_CLASSES: Dict[str, str] = {
     "practice": "actions.flows.practice:PracticeFlow",
     "checkin": TABLE,
     "timeline": TABLE,
-    "listen": "actions.flows.listen:ListenFlow",
+    "listen": TABLE,
     "figures": TABLE,
 }
 

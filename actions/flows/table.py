@@ -124,6 +124,7 @@ class FlowTable:
     # Words that switch a mode at any question ("kort": the short version), with what they set and say.
     modes: List[Dict[str, Any]] = field(default_factory=list)
     on_back: Optional[str] = None  # an action after "terug" (e.g. to correct the answer just given)
+    back: bool = True  # whether "terug" goes back a question
     needs_consent: bool = True
     on_stop: Optional[str] = None
 
@@ -160,7 +161,7 @@ def parse_table(raw: Dict[str, Any]) -> FlowTable:
         steps={s.id: s for s in steps}, first=raw.get("first", raw.get("start", steps[0].id)),
         modules=tuple([modules] if isinstance(modules, str) else modules), entry=raw.get("start", steps[0].id),
         needs_consent=bool(raw.get("consent", True)), on_stop=raw.get("on_stop"),
-        modes=list(raw.get("modes") or []), on_back=raw.get("on_back"),
+        modes=list(raw.get("modes") or []), on_back=raw.get("on_back"), back=bool(raw.get("back", True)),
     )
 
 
@@ -269,14 +270,16 @@ class TableFlow(Flow):
 
     # --- texts ---
 
-    def text(self, key: str, ctx: FlowContext, step: Optional[Step] = None, kind: Optional[str] = None) -> str:
+    def text(self, key: str, ctx: FlowContext, step: Optional[Step] = None, kind: Optional[str] = None,
+             facts: Optional[Dict[str, Any]] = None) -> str:
         """The text under `key` ("{kind}" in it is the answer's kind); with the answer's kind,
         its variant `<key>_<kind>` when there is one."""
         content = step.content if step else self.table.content
         key = key.replace("{kind}", kind or "neutral")
         if kind and f"{key}_{kind}" in load(content):
             key = f"{key}_{kind}"
-        values = {name: _quote(ctx.data.get(slot)) for name, slot in (step.values if step else {}).items()}
+        known = facts if facts is not None else ctx.data
+        values = {name: _quote(known.get(slot)) for name, slot in (step.values if step else {}).items()}
         return say(content, key, **values)
 
     def buttons(self, step: Step) -> List[Button]:
@@ -324,7 +327,7 @@ class TableFlow(Flow):
         replies = list(verdict.replies)
         reply_key = resolve(step.reply, facts)
         if reply_key:
-            replies.append(Reply(self.text(reply_key, ctx, step, kind=verdict.kind)))
+            replies.append(Reply(self.text(reply_key, ctx, step, kind=verdict.kind, facts=facts)))
         if step.action:
             replies += ACTIONS[step.action](ctx, step) or []
         target = ctx.data.pop(GOTO, None) or resolve(step.next, self.facts(ctx, kind=verdict.kind,
@@ -369,7 +372,7 @@ class TableFlow(Flow):
 
     def back(self, ctx: FlowContext) -> bool:
         came_from = ctx.step
-        if not super().back(ctx):
+        if not self.table.back or not super().back(ctx):
             return False
         if self.table.on_back:
             ctx.data["_came_from"] = came_from
