@@ -68,8 +68,8 @@ class FlowContext:
 
 
 class Flow:
-    """Base class. Subclasses set `name`, `first_step` and implement
-    `ask` and `handle`; `start` may add an intro or pick another first step."""
+    """What the engine runs. The one implementation is table.TableFlow,
+    which runs a step table from content/flows/."""
 
     name: str = ""
     first_step: str = ""
@@ -92,13 +92,9 @@ class Flow:
         raise NotImplementedError
 
     def skip(self, ctx: FlowContext) -> List[Reply]:
-        """Called for "overslaan" on an optional step; default: next step
-        as given by `next_step_after`."""
-        ctx.step = self.next_step_after(ctx, ctx.step)
+        """Called for "overslaan" on an optional step."""
+        ctx.step = DONE
         return []
-
-    def next_step_after(self, ctx: FlowContext, step: str) -> str:
-        return DONE
 
     def may_skip(self, ctx: FlowContext) -> bool:
         """Whether "overslaan" works at the current step."""
@@ -131,14 +127,3 @@ def advance(ctx: FlowContext, next_step: str) -> None:
     """Move to `next_step`, remembering where we were so "terug" works."""
     ctx.data.setdefault("_history", []).append(ctx.step)
     ctx.step = next_step
-
-
-def propose_moment(ctx: FlowContext, moment: dt.datetime, past_text: str, pending_key: str,
-                   confirm_step: str) -> List[Reply]:
-    """A parsed meeting time: a moment in the past gets `past_text`; otherwise
-    it is kept under `pending_key` and the flow moves on to confirm it."""
-    if moment <= ctx.now:
-        return [Reply(past_text)]
-    ctx.data[pending_key] = moment.isoformat()
-    advance(ctx, confirm_step)
-    return []

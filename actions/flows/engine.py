@@ -5,7 +5,6 @@ between, a button of another flow)."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import re
 from dataclasses import replace
@@ -19,20 +18,8 @@ from regiecoach.commands import COMMANDS
 from regiecoach.storage import drafts, users
 from regiecoach.texts import say
 
-# A flow run from its step table, content/flows/<flow>.yml (see table.py).
-TABLE = "table"
-# Flow name -> TABLE, or "module:Class" for a flow still written in Python. Imported on first use.
-FLOW_CLASSES: Dict[str, str] = {
-    "onboarding": TABLE,
-    "erase": TABLE,
-    "meeting": TABLE,
-    "debrief": TABLE,
-    "practice": "actions.flows.practice:PracticeFlow",
-    "checkin": TABLE,
-    "timeline": TABLE,
-    "listen": TABLE,
-    "figures": TABLE,
-}
+# Every flow is a step table, content/flows/<flow>.yml, run by table.TableFlow.
+FLOWS = ("onboarding", "erase", "meeting", "debrief", "practice", "checkin", "timeline", "listen", "figures")
 
 # Which intent starts which flow.
 INTENT_FLOWS: Dict[str, str] = {
@@ -69,11 +56,9 @@ _cache: Dict[str, Flow] = {}
 
 def get_flow(name: str) -> Flow:
     if name not in _cache:
-        if FLOW_CLASSES[name] == TABLE:
-            _cache[name] = TableFlow(name)
-        else:
-            module_name, class_name = FLOW_CLASSES[name].split(":")
-            _cache[name] = getattr(importlib.import_module(module_name), class_name)()
+        if name not in FLOWS:
+            raise KeyError(name)
+        _cache[name] = TableFlow(name)
     return _cache[name]
 
 

@@ -1,4 +1,5 @@
-"""Practise saying what you can and can't do (issue 6).
+"""Practise saying what you can and can't do (issue 6). The steps are in
+content/flows/practice.yml; here the table's validators and actions.
 
 The bot plays the bedrijfsarts or the leidinggevende for three or four user
 turns and reacts to what the user wrote (an example, a proposal, only "ik kan
@@ -18,8 +19,9 @@ import random
 import re
 from typing import Any
 
-from actions.flows.answers import reply_key
-from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn
+from actions.flows.base import FlowContext, Reply, Turn
+from actions.flows.registry import Verdict, accept, action, asker, goto, retry, validator
+from actions.flows.table import Step, button_payload, step_buttons
 from actions.practice_feedback import (
     SKILLS,
     SkillScores,
@@ -29,7 +31,8 @@ from actions.practice_feedback import (
     fragment_for,
     only_refuses,
 )
-from regiecoach.storage import meetings
+from regiecoach.dutch.dates import format_dutch
+from regiecoach.storage import meetings, parse_iso
 from regiecoach.storage import practice as store
 from regiecoach.texts import load, say
 
@@ -39,7 +42,6 @@ ROLE_OF = {"s1": "bedrijfsarts", "s2": "bedrijfsarts", "s3": "leidinggevende",
            "s4": "leidinggevende", "s5": "leidinggevende", "s6": "bedrijfsarts"}
 # The scenario that fits the next planned meeting.
 SUGGEST_FOR = {"bedrijfsarts": "s1", "leidinggevende": "s4"}
-DONE_WORDS = ("klaar", "nee", "stoppen", "niks", "niets", "dat was het", "ok", "oke", "oké", "genoeg")
 MIN_TURNS = 3
 MAX_TURNS = 4
 ROLE_STEPS = tuple(f"rol{n}" for n in range(1, MAX_TURNS + 1))
@@ -79,229 +81,226 @@ def _step_number(step: str) -> int:
     return int(step[3:]) if step in ROLE_STEPS else 0
 
 
-class PracticeFlow(Flow):
-    name = "practice"
-    first_step = "choose"
-    # In role the user may well ask the other party something ("Wat verwacht je van mij?").
-    question_steps = (*ROLE_STEPS, "own_view")
-    optional_steps = ("own_view",)
+def _scenario_order(ctx: FlowContext) -> list[str]:
+    suggested = ctx.data.get("suggested")
+    order = list(SCENARIOS)
+    if suggested in order:
+        order.remove(suggested)
+        order.insert(0, suggested)
+    return order
 
-    # --- start and choice -------------------------------------------------
-    def start(self, ctx: FlowContext) -> list[Reply]:
-        ctx.data = {}
-        replies = [Reply(_say("intro"))]
-        chosen = str((ctx.trigger or {}).get("scenario") or "")
-        if chosen in SCENARIOS:
-            return replies + self._begin(ctx, chosen)
+
+def _begin(ctx: FlowContext, scenario: str) -> list[Reply]:
+    """Set up a fresh attempt of `scenario`; the opening line comes with the first role step."""
+    suggested = ctx.data.get("suggested")
+    opening_line = _pick(f"{scenario}_open", [ctx.data.get("last_open", "")])  # a retry opens differently
+    ctx.data = {"scenario": scenario, "turns": [], "kinds": [], "lines": [opening_line], "turn_count": 0}
+    if suggested:
+        ctx.data["suggested"] = suggested
+    return [Reply(_say("roleplay_start", title=_say(f"{scenario}_title"), setup=_say(f"{scenario}_setup"),
+                       role=_say(f"who_{ROLE_OF[scenario]}")))]
+
+
+# --- start and choice -----------------------------------------------------------
+
+@action("practice.opening")
+def opening(ctx: FlowContext, step: Step) -> list[Reply]:
+    ctx.data = {}
+    replies = [Reply(_say("intro"))]
+    chosen = str((ctx.trigger or {}).get("scenario") or "")
+    if chosen in SCENARIOS:
+        goto(ctx, "rol1")
+        return replies + _begin(ctx, chosen)
+    meeting = meetings.next_meeting(ctx.db, ctx.chat_id, ctx.now)
+    suggested = SUGGEST_FOR.get(str((meeting or {}).get("with_whom") or ""))
+    if meeting and suggested:
+        starts = parse_iso(meeting["starts_at"])
+        assert starts is not None
+        ctx.data["suggested"] = suggested
+        replies.append(Reply(_say(
+            "intro_suggest", when=format_dutch(starts, ctx.tz), who=_say(f"who_{meeting['with_whom']}"),
+            title=_say(f"{suggested}_title"),
+        )))
+    return replies
+
+
+@asker("practice.choose_question")
+def choose_question(ctx: FlowContext, step: Step) -> list[Reply]:
+    """The scenarios, the one that fits the next meeting first."""
+    buttons = [(_say(f"{s}_title"), button_payload(s)) for s in _scenario_order(ctx)]
+    return [Reply(_say("choose"), buttons=buttons)]
+
+
+@validator("practice.scenario")
+def scenario(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """A button, a number from 1 to 6, or (part of) a title."""
+    if turn.option in SCENARIOS:
+        return accept(turn.option)
+    lowered = turn.clean.lower().strip(" .!")
+    if lowered.isdigit() and 1 <= int(lowered) <= len(SCENARIOS):
+        return accept(SCENARIOS[int(lowered) - 1])
+    for option in SCENARIOS:
+        title = _say(f"{option}_title").lower()
+        if lowered == title or (len(lowered) >= 6 and lowered in title):
+            return accept(option)
+    return retry()
+
+
+@action("practice.begin")
+def begin(ctx: FlowContext, step: Step) -> list[Reply]:
+    return _begin(ctx, str(ctx.data["scenario"]))
+
+
+# --- in role -----------------------------------------------------------------------
+
+@asker("practice.role_line")
+def role_line(ctx: FlowContext, step: Step) -> list[Reply]:
+    line = ctx.data["lines"][_step_number(ctx.step) - 1]
+    return [Reply(f"{_role_label(ctx.data['scenario'])}: {line}")]
+
+
+@action("practice.role_turn")
+def role_turn(ctx: FlowContext, step: Step) -> list[Reply]:
+    data = ctx.data
+    text = str(data.pop("said"))
+    data["turns"].append(text)
+    number = len(data["turns"])
+    data["turn_count"] = number
+    scenario_id = data["scenario"]
+    role = ROLE_OF[scenario_id]
+    scores = analyse_turn(text)
+    attempt = analyse_attempt(data["turns"])
+    kind = _reaction(scenario_id, number, text, scores, attempt)
+    data["kinds"].append(kind)
+    data["closing"] = kind in ("close_good", "close_open")
+    if data["closing"]:
+        closing = _pick(f"{role}_{kind}", data["lines"])
+        return [Reply(f"{_role_label(scenario_id)}: {closing}"), Reply(_say("end_roleplay"))]
+    key = f"{scenario_id}_{kind}" if kind in ("push", "privacy_ok") else f"{role}_{kind}"
+    data["lines"].append(_pick(key, data["lines"]))
+    return []
+
+
+def _reaction(scenario_id: str, number: int, text: str, scores: SkillScores, attempt: SkillScores) -> str:
+    """What the other party does next. Three turns, a fourth when the user
+    got angry or has not proposed anything yet."""
+    if number >= MAX_TURNS or (number >= MIN_TURNS and scores.calm and attempt.proposal):
+        return "close_good" if attempt.proposal else "close_open"
+    if not scores.calm:
+        return "angry"  # de-escalate first
+    if number >= MIN_TURNS:
+        return "invite"
+    if scenario_id == "s3" and PRIVACY_BOUNDARY.search(text) and not (scores.examples or scores.both):
+        return "privacy_ok"
+    if scores.proposal:
+        return "proposal"
+    if scores.examples or scores.both:
+        return "to_proposal" if attempt.both or number >= 2 else "example"
+    if only_refuses(text):
+        return "refusal"
+    return "push"
+
+
+@action("practice.back")
+def back(ctx: FlowContext, step: Step) -> list[Reply] | None:
+    """"terug" in role takes back the last answer, so the user can say it
+    differently; before the first answer it goes back to the choice."""
+    number = _step_number(ctx.step)
+    if number > 1:
+        ctx.data["turns"].pop()
+        ctx.data["kinds"].pop()
+        ctx.data["lines"].pop()
+        ctx.data["turn_count"] = len(ctx.data["turns"])
+        ctx.step = f"rol{number - 1}"
+        return []
+    if number == 1:
+        suggested = ctx.data.get("suggested")
+        ctx.data = {"suggested": suggested} if suggested else {}
         ctx.step = "choose"
-        meeting = meetings.next_meeting(ctx.db, ctx.chat_id, ctx.now)
-        suggested = SUGGEST_FOR.get(str((meeting or {}).get("with_whom") or ""))
-        if meeting and suggested:
-            from regiecoach.dutch.dates import format_dutch
-            from regiecoach.storage import parse_iso
+        return []
+    return None
 
-            starts = parse_iso(meeting["starts_at"])
-            assert starts is not None
-            ctx.data["suggested"] = suggested
-            replies.append(Reply(_say(
-                "intro_suggest", when=format_dutch(starts, ctx.tz), who=_say(f"who_{meeting['with_whom']}"),
-                title=_say(f"{suggested}_title"),
-            )))
-        return replies
 
-    def _scenario_order(self, ctx: FlowContext) -> list[str]:
+# --- feedback -------------------------------------------------------------------------
+
+@action("practice.feedback")
+def feedback(ctx: FlowContext, step: Step) -> list[Reply]:
+    data = ctx.data
+    turns: list[str] = data["turns"]
+    scenario_id = data["scenario"]
+    scores = analyse_attempt(turns)
+    earlier = store.progress(ctx.db, ctx.chat_id)
+    attempt_id = store.record_attempt(ctx.db, ctx.chat_id, scenario_id, scores.as_dict(), len(turns), ctx.now)
+
+    well = [skill for skill in SKILLS if getattr(scores, skill)]
+    first = _say("fb_affirm")  # affirm first, always
+    if well:
+        first += "\n" + _say("fb_went_well", skills="\n".join(_say(f"well_{s}") for s in well))
+    else:
+        first += " " + _say("fb_none")
+    quote_skill = next((s for s in QUOTE_ORDER if getattr(scores, s)), None)
+    if quote_skill:
+        quote = fragment_for(turns, quote_skill)
+        if quote:
+            first += "\n" + _say("fb_quote", quote=quote)
+
+    second = []  # no grades ("3 van de 4"): progress in words, then one tip
+    if earlier["last"] is not None and scores.count() > earlier["last"]:
+        second.append(_say("fb_progress_up"))
+    second.append(_tip(scores, earlier["skill_counts"]))
+    replies = [Reply(first), Reply(" ".join(second))]
+    if scenario_id in ("s3", "s6"):
+        replies.append(Reply(_say(f"{scenario_id}_fact")))
+
+    # Keep the minimum: scores are stored, the role-play text is dropped.
+    ctx.data = {"scenario": scenario_id, "attempt_id": attempt_id, "best": best_sentence(turns),
+                "suggested": data.get("suggested"), "last_open": data["lines"][0]}
+    return replies
+
+
+def _tip(scores: SkillScores, earlier_counts: dict[str, int]) -> str:
+    missing = scores.missing()
+    if not missing:
+        return _say("tip_all")
+    # The weakest skill: missing now and shown least often before.
+    weakest = min(missing, key=lambda s: (earlier_counts.get(s, 0), TIP_ORDER.index(s)))
+    return _say(f"tip_{weakest}")
+
+
+# --- after the feedback -------------------------------------------------------------------
+
+@asker("practice.after_question")
+def after_question(ctx: FlowContext, step: Step) -> list[Reply]:
+    shown = [b for b in step_buttons(step)
+             if b[1] != button_payload("btn_save") or (ctx.data.get("best") and not ctx.data.get("saved"))]
+    return [Reply(_say("after_question"), buttons=shown)]
+
+
+@action("practice.after")
+def after(ctx: FlowContext, step: Step) -> list[Reply]:
+    move = ctx.data.pop("next_move", None)
+    if move == "again":
+        return [Reply(_say("restart"))] + _begin(ctx, str(ctx.data.get("scenario") or "s1"))[1:]
+    if move == "other":
         suggested = ctx.data.get("suggested")
-        order = list(SCENARIOS)
-        if suggested in order:
-            order.remove(suggested)
-            order.insert(0, suggested)
-        return order
-
-    def _match_scenario(self, ctx: FlowContext, text: str) -> str | None:
-        lowered = text.lower().strip(" .!")
-        if lowered.isdigit() and 1 <= int(lowered) <= len(SCENARIOS):
-            return SCENARIOS[int(lowered) - 1]
-        for scenario in SCENARIOS:
-            title = _say(f"{scenario}_title").lower()
-            if lowered == title or (len(lowered) >= 6 and lowered in title):
-                return scenario
-        return None
-
-    def _begin(self, ctx: FlowContext, scenario: str) -> list[Reply]:
-        """Set up a fresh attempt of `scenario`; the opening line comes from ask()."""
-        suggested = ctx.data.get("suggested")
-        opening = _pick(f"{scenario}_open", [ctx.data.get("last_open", "")])  # a retry opens differently
-        ctx.data = {"scenario": scenario, "turns": [], "kinds": [], "lines": [opening]}
-        if suggested:
-            ctx.data["suggested"] = suggested
-        ctx.step = "rol1"
-        return [Reply(_say("roleplay_start", title=_say(f"{scenario}_title"), setup=_say(f"{scenario}_setup"),
-                           role=_say(f"who_{ROLE_OF[scenario]}")))]
-
-    # --- asking -------------------------------------------------------------
-    def ask(self, ctx: FlowContext) -> list[Reply]:
-        if ctx.step == "choose":
-            order = self._scenario_order(ctx)
-            buttons = [(_say(f"{s}_title"), _say(f"{s}_title")) for s in order]
-            return [Reply(_say("choose"), buttons=buttons)]
-        if ctx.step in ROLE_STEPS:
-            scenario = ctx.data["scenario"]
-            line = ctx.data["lines"][_step_number(ctx.step) - 1]
-            return [Reply(f"{_role_label(scenario)}: {line}")]
-        if ctx.step == "own_view":
-            return [Reply(_say("ask_own_view"))]
-        if ctx.step == "after":
-            buttons = [(_say("btn_again"), _say("btn_again")), (_say("btn_other"), _say("btn_other"))]
-            if ctx.data.get("best") and not ctx.data.get("saved"):
-                buttons.append((_say("btn_save"), _say("btn_save")))
-            buttons.append((_say("btn_done"), _say("btn_done")))
-            return [Reply(_say("after_question"), buttons=buttons)]
+        ctx.data = {"suggested": suggested} if suggested else {}
+        ctx.data["next_move"] = move
         return []
+    if move == "save":
+        ctx.data["next_move"] = move
+        return _save(ctx)
+    ctx.data = {"next_move": "done"}
+    return [Reply(_say("done"))]
 
-    # --- handling -----------------------------------------------------------
-    def handle(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        if ctx.step == "choose":
-            scenario = self._match_scenario(ctx, turn.clean)
-            if scenario is None:
-                return [Reply(_say("choose_unclear"))]
-            return self._begin(ctx, scenario)
-        if ctx.step in ROLE_STEPS:
-            return self._role_turn(ctx, turn.clean)
-        if ctx.step == "own_view":  # elicit first: their view, reflected, before ours
-            return [Reply(_say(reply_key(CONTENT, "own_view", turn.clean)))] + self._feedback(ctx)
-        if ctx.step == "after":
-            return self._after(ctx, turn)
-        ctx.step = DONE
-        return []
 
-    def _role_turn(self, ctx: FlowContext, text: str) -> list[Reply]:
-        data = ctx.data
-        data["turns"].append(text)
-        number = len(data["turns"])
-        scenario = data["scenario"]
-        role = ROLE_OF[scenario]
-        scores = analyse_turn(text)
-        attempt = analyse_attempt(data["turns"])
-        kind = self._reaction(scenario, number, text, scores, attempt)
-        data["kinds"].append(kind)
-        if kind in ("close_good", "close_open"):
-            closing = _pick(f"{role}_{kind}", data["lines"])
-            ctx.step = "own_view"
-            return [Reply(f"{_role_label(scenario)}: {closing}"), Reply(_say("end_roleplay"))]
-        key = f"{scenario}_{kind}" if kind in ("push", "privacy_ok") else f"{role}_{kind}"
-        data["lines"].append(_pick(key, data["lines"]))
-        ctx.step = f"rol{number + 1}"
-        return []
+def _save(ctx: FlowContext) -> list[Reply]:
+    if ctx.data.get("saved"):
+        return [Reply(_say("already_saved"))]
+    best = ctx.data.get("best")
+    if not best:
+        return [Reply(_say("nothing_to_save"))]
+    store.save_sentence(ctx.db, ctx.chat_id, int(ctx.data["attempt_id"]), best)
+    ctx.data["saved"] = True
+    return [Reply(_say("saved", sentence=best))]
 
-    def _reaction(self, scenario: str, number: int, text: str, scores: SkillScores, attempt: SkillScores) -> str:
-        """What the other party does next. Three turns, a fourth when the user
-        got angry or has not proposed anything yet."""
-        if number >= MAX_TURNS or (number >= MIN_TURNS and scores.calm and attempt.proposal):
-            return "close_good" if attempt.proposal else "close_open"
-        if not scores.calm:
-            return "angry"  # de-escalate first
-        if number >= MIN_TURNS:
-            return "invite"
-        if scenario == "s3" and PRIVACY_BOUNDARY.search(text) and not (scores.examples or scores.both):
-            return "privacy_ok"
-        if scores.proposal:
-            return "proposal"
-        if scores.examples or scores.both:
-            return "to_proposal" if attempt.both or number >= 2 else "example"
-        if only_refuses(text):
-            return "refusal"
-        return "push"
 
-    # --- feedback -------------------------------------------------------------
-    def _feedback(self, ctx: FlowContext) -> list[Reply]:
-        data = ctx.data
-        turns: list[str] = data["turns"]
-        scenario = data["scenario"]
-        scores = analyse_attempt(turns)
-        earlier = store.progress(ctx.db, ctx.chat_id)
-        attempt_id = store.record_attempt(ctx.db, ctx.chat_id, scenario, scores.as_dict(), len(turns), ctx.now)
-
-        well = [skill for skill in SKILLS if getattr(scores, skill)]
-        first = _say("fb_affirm")  # affirm first, always
-        if well:
-            first += "\n" + _say("fb_went_well", skills="\n".join(_say(f"well_{s}") for s in well))
-        else:
-            first += " " + _say("fb_none")
-        quote_skill = next((s for s in QUOTE_ORDER if getattr(scores, s)), None)
-        if quote_skill:
-            quote = fragment_for(turns, quote_skill)
-            if quote:
-                first += "\n" + _say("fb_quote", quote=quote)
-
-        second = []  # no grades ("3 van de 4"): progress in words, then one tip
-        if earlier["last"] is not None and scores.count() > earlier["last"]:
-            second.append(_say("fb_progress_up"))
-        second.append(self._tip(scores, earlier["skill_counts"]))
-        replies = [Reply(first), Reply(" ".join(second))]
-        if scenario in ("s3", "s6"):
-            replies.append(Reply(_say(f"{scenario}_fact")))
-
-        # Keep the minimum: scores are stored, the role-play text is dropped.
-        ctx.data = {"scenario": scenario, "attempt_id": attempt_id, "best": best_sentence(turns),
-                    "suggested": data.get("suggested"), "last_open": data["lines"][0]}
-        ctx.step = "after"
-        return replies
-
-    def _tip(self, scores: SkillScores, earlier_counts: dict[str, int]) -> str:
-        missing = scores.missing()
-        if not missing:
-            return _say("tip_all")
-        # The weakest skill: missing now and shown least often before.
-        weakest = min(missing, key=lambda s: (earlier_counts.get(s, 0), TIP_ORDER.index(s)))
-        return _say(f"tip_{weakest}")
-
-    # --- after the feedback ---------------------------------------------------
-    def _after(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
-        lowered = turn.clean.lower().strip(" .!")
-        scenario = ctx.data.get("scenario", "s1")
-        if lowered.startswith(_say("btn_again").lower()[:7]) or lowered in ("opnieuw", "nog eens", "again"):
-            return [Reply(_say("restart"))] + self._begin(ctx, scenario)[1:]
-        if lowered.startswith(_say("btn_other").lower()[:6]) or "scenario" in lowered or "ander gesprek" in lowered:
-            suggested = ctx.data.get("suggested")
-            ctx.data = {"suggested": suggested} if suggested else {}
-            ctx.step = "choose"
-            return []
-        if lowered.startswith("zin") or "bewaar" in lowered or "kaart" in lowered:
-            return self._save(ctx)
-        if lowered in DONE_WORDS or turn.intent == "deny":
-            ctx.data = {}
-            ctx.step = DONE
-            return [Reply(_say("done"))]
-        return [Reply(_say("after_unclear"))]
-
-    def _save(self, ctx: FlowContext) -> list[Reply]:
-        if ctx.data.get("saved"):
-            return [Reply(_say("already_saved"))]
-        best = ctx.data.get("best")
-        if not best:
-            return [Reply(_say("nothing_to_save"))]
-        store.save_sentence(ctx.db, ctx.chat_id, int(ctx.data["attempt_id"]), best)
-        ctx.data["saved"] = True
-        return [Reply(_say("saved", sentence=best))]
-
-    # --- repairs --------------------------------------------------------------
-    def skip(self, ctx: FlowContext) -> list[Reply]:
-        """"overslaan" at "Hoe ging het volgens jou?": straight to the feedback."""
-        return self._feedback(ctx) if ctx.step == "own_view" else super().skip(ctx)
-
-    def back(self, ctx: FlowContext) -> bool:
-        """"terug" in role takes back the last answer, so the user can say it
-        differently; before the first answer it goes back to the choice."""
-        number = _step_number(ctx.step)
-        if number > 1:
-            ctx.data["turns"].pop()
-            ctx.data["kinds"].pop()
-            ctx.data["lines"].pop()
-            ctx.step = f"rol{number - 1}"
-            return True
-        if number == 1:
-            suggested = ctx.data.get("suggested")
-            ctx.data = {"suggested": suggested} if suggested else {}
-            ctx.step = "choose"
-            return True
-        return False

@@ -124,7 +124,9 @@ class FlowTable:
     # Words that switch a mode at any question ("kort": the short version), with what they set and say.
     modes: List[Dict[str, Any]] = field(default_factory=list)
     on_back: Optional[str] = None  # an action after "terug" (e.g. to correct the answer just given)
-    back: bool = True  # whether "terug" goes back a question
+    # Whether "terug" goes back a question; or the action that does it its own way
+    # (it returns None when it cannot go back).
+    back: Union[bool, str] = True
     needs_consent: bool = True
     on_stop: Optional[str] = None
 
@@ -161,7 +163,7 @@ def parse_table(raw: Dict[str, Any]) -> FlowTable:
         steps={s.id: s for s in steps}, first=raw.get("first", raw.get("start", steps[0].id)),
         modules=tuple([modules] if isinstance(modules, str) else modules), entry=raw.get("start", steps[0].id),
         needs_consent=bool(raw.get("consent", True)), on_stop=raw.get("on_stop"),
-        modes=list(raw.get("modes") or []), on_back=raw.get("on_back"), back=bool(raw.get("back", True)),
+        modes=list(raw.get("modes") or []), on_back=raw.get("on_back"), back=raw.get("back", True),
     )
 
 
@@ -372,6 +374,8 @@ class TableFlow(Flow):
 
     def back(self, ctx: FlowContext) -> bool:
         came_from = ctx.step
+        if isinstance(self.table.back, str):
+            return ACTIONS[self.table.back](ctx, self.table.steps[ctx.step]) is not None
         if not self.table.back or not super().back(ctx):
             return False
         if self.table.on_back:
@@ -423,7 +427,7 @@ class TableFlow(Flow):
 
 def problems(name: str) -> List[str]:
     """What is wrong with a table: a step, validator, action or text key it names that does not exist."""
-    from actions.flows.engine import FLOW_CLASSES  # late: the engine imports this module
+    from actions.flows.engine import FLOWS  # late: the engine imports this module
 
     table = load_table(name)
     found: List[str] = []
@@ -439,7 +443,7 @@ def problems(name: str) -> List[str]:
         if target and target != END and target not in table.steps:
             found.append(f"{name}.{where}: no step {target!r}")
 
-    for hook in (table.on_stop, table.on_back):
+    for hook in (table.on_stop, table.on_back, table.back if isinstance(table.back, str) else None):
         if hook and hook not in ACTIONS:
             found.append(f"{name}: action {hook!r} is not registered")
     for mode in table.modes:
@@ -469,7 +473,7 @@ def problems(name: str) -> List[str]:
         if not step.asks and not step.action and not step.link and not isinstance(step.next, list) \
                 and not step.reply:
             found.append(f"{name}.{where}: a step must ask, act, say, branch or link")
-        if step.link and step.link not in FLOW_CLASSES:
+        if step.link and step.link not in FLOWS:
             found.append(f"{name}.{where}: no flow {step.link!r}")
         for key in _text_keys(step):
             missing = set(_placeholders(load(step.content).get(key))) - set(step.values)
