@@ -4,7 +4,6 @@ and /voortgang (the user's own numbers)."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Dict, List
 
@@ -15,9 +14,10 @@ from rasa_sdk.types import DomainDict
 from sqlite_utils import Database
 
 from actions import card, scherpe_foto
-from actions.common import chat_id, get_db, intent_payload, now, page_buttons, send, tz
+from actions.common import chat_id, entities, get_db, now, page_buttons, send, tz
 from actions.flows.base import Reply
 from actions.progress_chart import chart_replies
+from regiecoach.commands import intent_payload, parse_payload
 from regiecoach.dutch.dates import format_dutch
 from regiecoach.dutch.text import clean_text, shorten
 from regiecoach.storage import checkins, meetings, parse_iso, users
@@ -25,16 +25,8 @@ from regiecoach.texts import say
 
 
 def _entities(tracker: Tracker) -> Dict[str, Any]:
-    message = tracker.latest_message or {}
-    found = {e["entity"]: e.get("value") for e in message.get("entities") or [] if e.get("entity")}
-    # Fallback for "/list_goals{...}" typed or sent without NLU entity parsing.
-    text = message.get("text") or ""
-    if "{" in text and text.startswith("/"):
-        try:
-            found = {**json.loads(text[text.index("{"):]), **found}
-        except (ValueError, TypeError):
-            pass
-    return found
+    # The payload's own entities as a fallback for "/list_goals{...}" typed or sent without NLU entity parsing.
+    return {**parse_payload((tracker.latest_message or {}).get("text") or "")[1], **entities(tracker)}
 
 
 # --- /voortgang ----------------------------------------------------------------------

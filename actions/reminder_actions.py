@@ -21,9 +21,10 @@ from sqlite_utils import Database
 
 from actions.calendar_ics import ics_replies
 from actions.card import who_label
-from actions.common import chat_id, entities, get_db, intent_payload, now, page_buttons, send, tz
+from actions.common import chat_id, entities, get_db, now, page_buttons, send, tz
 from actions.flows.base import Button, Reply
 from actions.flows.timeline import BY_KEY, format_day
+from regiecoach.commands import intent_payload
 from regiecoach.dutch.dates import format_dutch
 from regiecoach.dutch.roles import ROLES
 from regiecoach.storage import meetings, parse_iso, users

@@ -86,3 +86,15 @@ def test_a_past_day_is_the_most_recent_such_day(text, expected):
 
 def test_no_date_is_no_date():
     assert parse_past_day("weet ik niet meer", TODAY) is None
+
+
+def test_payloads_have_one_format_both_ways():
+    from regiecoach.commands import intent_payload, parse_payload, payload_for_typed
+
+    payload = intent_payload("list_goals", goal_id=7)
+    assert payload == '/list_goals{"goal_id":"7"}'
+    assert parse_payload(payload) == ("list_goals", {"goal_id": "7"})
+    assert parse_payload('/add_goal{"kapot') == ("add_goal", {})
+    assert payload_for_typed("/doelen@RegiecoachBot") == "/list_goals"
+    assert payload_for_typed("/bestaatniet") == "/help"
+    assert payload_for_typed("hallo") == "hallo"

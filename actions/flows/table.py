@@ -21,7 +21,6 @@ given: empty, negative, mixed, positive, neutral) and `answer`.
 from __future__ import annotations
 
 import importlib
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,21 +31,22 @@ import yaml
 
 from actions.flows.base import ASKED_AGAIN, DONE, Button, Flow, FlowContext, Reply, Turn, advance
 from actions.flows.registry import ACTIONS, ASKERS, GOTO, VALIDATORS
+from regiecoach.commands import intent_payload, parse_payload
 from regiecoach.dutch.text import fold, shorten
 from regiecoach.texts import CONTENT_DIR, load, say
 
 FLOWS_DIR = CONTENT_DIR / "flows"
 END = "END"
 KINDS = ("empty", "negative", "mixed", "positive", "neutral")
-# A button of a flow table sends its stable id, never its title.
-CHOOSE = "/choose"
+# A button of a flow table sends its stable id, never its title: /choose{"option":"<id>"}.
+CHOOSE_INTENT = "choose"
 
 # `next`, `ask` and `reply` are a step id / text key, or a list of {if, then} with a last {else}.
 Branch = Union[str, List[Dict[str, Any]], None]
 
 
 def button_payload(option: str) -> str:
-    return f'{CHOOSE}{{"option":"{option}"}}'
+    return intent_payload(CHOOSE_INTENT, option=option)
 
 
 def step_buttons(step: Step) -> List[Button]:
@@ -58,13 +58,8 @@ def step_buttons(step: Step) -> List[Button]:
 
 def chosen_option(text: str) -> Optional[str]:
     """The option id in a button's payload, '/choose{"option":"later"}' -> 'later'."""
-    if not text.startswith(CHOOSE + "{"):
-        return None
-    try:
-        loaded = json.loads(text[len(CHOOSE):])
-    except ValueError:
-        return None
-    option = loaded.get("option") if isinstance(loaded, dict) else None
+    intent, entities = parse_payload(text)
+    option = entities.get("option") if intent == CHOOSE_INTENT else None
     return str(option) if option else None
 
 
