@@ -62,3 +62,15 @@ def test_a_declined_carried_goal_is_not_offered_again(fresh_db, now, consenting_
     chat.send("Weet ik nog niet")
     assert "deur uitloopt" in chat.send("Nee")
     assert meetings.carried_goal(fresh_db, "42") is None
+
+
+def test_the_intro_comes_once(fresh_db, now, consenting_user):
+    chat = Chat(fresh_db, now)
+    assert chat.text.count("Fijn dat je je gesprek voorbereidt") == 1
+
+
+def test_dat_weet_ik_echt_nog_niet_is_no_date_without_asking_twice(fresh_db, now, consenting_user):
+    chat = Chat(fresh_db, now)
+    chat.send("Bedrijfsarts")
+    reply = chat.send("dat weet ik echt nog niet")
+    assert "snap ik niet" not in reply and "deur uitloopt" in reply

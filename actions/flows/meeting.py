@@ -23,15 +23,12 @@ from regiecoach.storage import drafts, meetings, parse_iso
 from regiecoach.storage.reminders import schedule_meeting_reminders
 from regiecoach.texts import say
 
-# A long story is kept whole (the engine caps input at the bridge's limit); quotes and the card shorten it.
-MAX_TEXT = 2000
 MAX_PHOTO_TEXT = 600  # the scherpe foto in the user's own words covers four things
 # Trigger values that open one step for an existing meeting, outside a preparation.
 SIDE_TRIGGERS = {"scherpe_foto": "photo_edit", "move_meeting": "when"}
 SIDE_STEPS = ("edit_goal", "photo_edit")
 MAX_GOALS = 2  # "één of twee doelen", as the Werkwijzer advises
 PRIVACY_WHO = ("leidinggevende", "casemanager")
-PROPOSAL_KEYS = ("proposal_hours", "proposal_tasks", "proposal_home", "proposal_breaks", "proposal_flex")
 # Words that alone do not make a goal concrete ("een goed gesprek", "duidelijkheid").
 VAGUE_WORDS = frozenset(
     """beter goed goede gesprek duidelijkheid duidelijk helder helderheid fijn fijne prettig prettige positief
@@ -40,11 +37,6 @@ VAGUE_WORDS = frozenset(
     gaan samen we mijn me mij op over voor met en om te in van wat weer voel voelen voelt zo mogelijk
     eruit uit komen komt dingen zaken verder vooruit stap stappen""".split()
 )
-WHEN_STEPS = ("when", "when_time", "when_day", "when_confirm")
-# Open questions whose answer goes on the card: "ja" or "weet ik niet" is asked once more, then may be skipped.
-OPEN_STEPS = {"goal": "goal_non_answer", "can": "can_non_answer", "can_example": "example_non_answer",
-              "cannot": "cannot_non_answer", "cannot_example": "example_non_answer"}
-UNKNOWN_RE = re.compile(r"^(ik )?weet (ik )?(het )?(nog )?niet|^nog niet bekend|^geen idee|^nog geen datum")
 KEEP_WORDS = ("nee", "weet ik niet", "weet niet", "geen idee", "laat maar", "zo is het goed", "zo laten", "is goed")
 
 

@@ -109,7 +109,10 @@ def yes_no(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
 # They keep `when` (unknown / need_time / need_day / pending / yes / no) and
 # when_date, when_time, when_pending with their texts for the next question.
 
-UNKNOWN_RE = re.compile(r"^(ik )?weet (ik )?(het )?(nog )?niet|^nog niet bekend|^geen idee|^nog geen datum")
+UNKNOWN_RE = re.compile(
+    r"\bweet (ik )?(het )?(echt |nu )?(nog )?niet\b|\bnog niet bekend\b|\bgeen idee\b|\bnog geen datum\b"
+    r"|\bnog onbekend\b|\bis nog niet gepland\b"
+)
 
 
 def _said(step: Step, name: str, **values: object) -> Reply:
