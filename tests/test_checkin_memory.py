@@ -39,7 +39,7 @@ def test_the_next_checkin_opens_with_last_times_step_and_scores(fresh_db, consen
     chat = Chat(fresh_db, consenting_user, later)
     opening = "\n".join(r.text for r in chat.last)
     assert 'Vorige keer koos je deze stap: "Mijn leidinggevende bellen".' in opening
-    assert "energie was toen een 5" in opening and "vertrouwen een 6" in opening
+    assert "Je energie was toen een 5 en je vertrouwen een 6." in opening
     reply = chat.say("Dat is gelukt, ik heb haar gebeld en het was fijn")
     assert "gelukt" in reply and "hoe gaat het nu met je" in reply.lower()
     assert "Hoeveel energie" in chat.say("Goed")

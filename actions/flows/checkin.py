@@ -94,7 +94,7 @@ def _scores_text(last: dict) -> str:
         parts.append(say("checkin", "last_energy", energy=last["energy"]))
     if last.get("confidence") is not None:
         parts.append(say("checkin", "last_confidence", confidence=last["confidence"]))
-    return say("checkin", "last_and").join(parts)
+    return f" {say('checkin', 'last_and')} ".join(parts)
 
 
 @action("checkin.later")
