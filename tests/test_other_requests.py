@@ -57,3 +57,11 @@ def test_help_explains_the_way_out_and_the_question_comes_back(fresh_db, now, co
     shown = texts(replies + engine.ask(fresh_db, consenting_user, running, now, AMS))
     assert "overslaan" in shown and "stop" in shown and "Hoe" in shown
     assert users.has_consent(fresh_db, consenting_user)
+
+
+def test_an_answer_about_a_meeting_is_no_request(fresh_db, now, consenting_user):
+    _, running = engine.start(fresh_db, consenting_user, "checkin", now, AMS)
+    _, running = engine.handle(fresh_db, consenting_user, "checkin",
+                               Turn("Ik heb mijn gesprek met de bedrijfsarts goed voorbereid", intent="prepare_meeting",
+                                    confidence=0.9), now, AMS)
+    assert running == "checkin"

@@ -48,6 +48,7 @@ STOP_WORDS = ("stop", "stoppen", "ik wil stoppen", "ik stop", "hou op", "kappen"
 # Typed requests that start another flow mid-flow, when the classifier is this sure.
 REQUEST_INTENTS = ("prepare_meeting", "meeting_debrief", "practice", "checkin", "show_timeline", "delete_data")
 REQUEST_SURE = 0.85
+REQUEST_WORDS = re.compile(r"\b(ik wil|wil ik|ik wou|kan ik|kunnen we|kun je|mag ik|laten we|graag|help me|liever)\b")
 # Flows that keep their turns whatever is said (listening after a crisis).
 STAY_IN = ("listen",)
 
@@ -190,7 +191,9 @@ def _other_request(flow: Flow, turn: Turn) -> Optional[str]:
     target = INTENT_FLOWS.get(turn.intent or "")
     if turn.intent not in REQUEST_INTENTS or turn.confidence < REQUEST_SURE or target == flow.name:
         return None
-    return target
+    # "Ik heb mijn gesprek voorbereid" answers a question; "ik wil mijn gesprek voorbereiden" asks.
+    text = turn.clean.lower()
+    return target if REQUEST_WORDS.search(text) or len(text.split()) <= 3 else None
 
 
 def _repair(text: str, lowered: str) -> List[Reply]:
