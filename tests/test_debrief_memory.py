@@ -50,3 +50,18 @@ def test_weet_ik_niet_is_no_draft_goal(fresh_db, now, consenting_user):
         chat.send(answer)
     assert "doel" not in chat.send("weet ik niet")
     assert meetings.carried_goal(fresh_db, "42") is None
+
+
+def test_terug_goes_back_to_the_goal_before(fresh_db, now, consenting_user):
+    mid = meetings.create_meeting(fresh_db, "42", "bedrijfsarts", now - 5 * DAY, starts_at=now - DAY, status="prepared")
+    first = meetings.add_goal(fresh_db, "42", mid, "Afspraken over mijn uren", now - 5 * DAY)
+    meetings.add_goal(fresh_db, "42", mid, "Weten wie mijn casemanager is", now - 5 * DAY)
+    chat = Chat(fresh_db, now, flow="debrief")
+    assert "casemanager" in chat.send("Bereikt")
+    assert "Afspraken over mijn uren" in chat.send("terug")
+    chat.send("Niet")
+    assert meetings.get_goal(fresh_db, "42", first)["status"] == "not"
+    chat.send("overslaan")
+    reply = chat.send("Deels")
+    assert "gehoord" in reply
+    assert "casemanager" in chat.send("terug")

@@ -144,3 +144,13 @@ def finish(ctx: FlowContext, step: Step) -> List[Reply]:
     from actions.meeting_actions import progress_text  # late: meeting_actions imports rasa_sdk
 
     return [Reply(summary), Reply(progress_text(ctx.db, ctx.chat_id))]
+
+
+@action("debrief.back")
+def back(ctx: FlowContext, step: Step) -> List[Reply]:
+    """"terug" to a goal (or what got in the way of it) asks about the goal before, not the next one."""
+    came_from = ctx.data.get("_came_from")
+    if ctx.step in ("goal", "obstacle") and came_from != "obstacle":
+        ctx.data["goal_index"] = max(int(ctx.data.get("goal_index") or 0) - 1, 0)
+        ctx.data["more_goals"] = True
+    return []
