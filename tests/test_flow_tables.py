@@ -67,3 +67,32 @@ def test_an_editor_can_change_a_branch_in_the_table(fresh_db, consenting_user, n
     finally:
         table.load_table.cache_clear()
     assert "Hoeveel vertrouwen" in shown and "Hoeveel energie" not in shown
+
+
+def test_a_reply_can_quote_the_answer_in_the_users_words(fresh_db, consenting_user, now, tmp_path, monkeypatch):
+    """An editor writes {words} in a reply: the user's answer comes back, shortened."""
+    import regiecoach.texts as texts_module
+
+    content = tmp_path / "content"
+    (content / "flows").mkdir(parents=True)
+    for path in table.CONTENT_DIR.glob("*.yml"):
+        (content / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    with (content / "checkin.yml").open("a", encoding="utf-8") as extra:
+        extra.write('\nwent_well_reply_positive: "Dus: {words}. Dat heb je zelf gedaan."\n')
+    (content / "flows" / "checkin.yml").write_text((table.FLOWS_DIR / "checkin.yml").read_text(encoding="utf-8"),
+                                                    encoding="utf-8")
+    monkeypatch.setattr(texts_module, "CONTENT_DIR", content)
+    monkeypatch.setattr(table, "FLOWS_DIR", content / "flows")
+    texts_module.load.cache_clear()
+    table.load_table.cache_clear()
+    monkeypatch.setattr(engine, "_cache", {})
+    try:
+        _, running = engine.start(fresh_db, consenting_user, "checkin", now, AMS)
+        for answer in ("Het gaat wel", "geen idee", "overslaan", "geen idee", "overslaan", "overslaan", "niks"):
+            engine.handle(fresh_db, consenting_user, "checkin", Turn(text=answer), now, AMS)
+        replies, _ = engine.handle(fresh_db, consenting_user, "checkin",
+                                   Turn(text="Ik ben blij dat ik elke dag heb gewandeld"), now, AMS)
+    finally:
+        texts_module.load.cache_clear()
+        table.load_table.cache_clear()
+    assert "Dus: Ik ben blij dat ik elke dag heb gewandeld. Dat heb je zelf gedaan." in texts(replies)

@@ -277,6 +277,8 @@ class TableFlow(Flow):
             key = f"{key}_{kind}"
         known = facts if facts is not None else ctx.data
         values = {name: _quote(known.get(slot)) for name, slot in (step.values if step else {}).items()}
+        if facts is not None and isinstance(facts.get("answer"), str):
+            values.setdefault("words", _quote(facts["answer"]))  # a reply may quote the answer: {words}
         return say(content, key, **values)
 
     def buttons(self, step: Step) -> List[Button]:
@@ -471,7 +473,9 @@ def problems(name: str) -> List[str]:
         if step.link and step.link not in FLOWS:
             found.append(f"{name}.{where}: no flow {step.link!r}")
         for key in _text_keys(step):
-            missing = set(_placeholders(load(step.content).get(key))) - set(step.values)
+            # A reply may quote the answer just given as {words}; a question cannot.
+            given = set(step.values) | ({"words"} if key not in branch_targets(step.ask) else set())
+            missing = set(_placeholders(load(step.content).get(key))) - given
             if missing:
                 found.append(f"{name}.{where}: text {key!r} needs {sorted(missing)} in `with`")
     return found
