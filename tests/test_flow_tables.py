@@ -96,3 +96,14 @@ def test_a_reply_can_quote_the_answer_in_the_users_words(fresh_db, consenting_us
         texts_module.load.cache_clear()
         table.load_table.cache_clear()
     assert "Dus: Ik ben blij dat ik elke dag heb gewandeld. Dat heb je zelf gedaan." in texts(replies)
+
+
+def test_a_draft_from_an_older_flow_goes_on_at_the_first_question(fresh_db, consenting_user, now):
+    from regiecoach.storage import drafts
+
+    drafts.save_draft(fresh_db, consenting_user, "meeting", "goal_0", {"meeting_id": 99}, now)
+    question = texts(engine.ask(fresh_db, consenting_user, "meeting", now, AMS))
+    assert "Met wie heb je het gesprek?" in question
+    replies, running = engine.handle(fresh_db, consenting_user, "meeting", Turn(text="Bedrijfsarts"), now, AMS)
+    assert running == "meeting" and "Wanneer is het gesprek met de bedrijfsarts?" in texts(
+        replies + engine.ask(fresh_db, consenting_user, running, now, AMS))

@@ -290,6 +290,12 @@ class TableFlow(Flow):
     def _current(self, ctx: FlowContext) -> Optional[Step]:
         return self.table.steps.get(ctx.step)
 
+    def _known(self, ctx: FlowContext) -> Step:
+        """The current step; a draft from an older table (a step that is gone) starts at the first question."""
+        if ctx.step not in self.table.steps:
+            ctx.step = self.first_step
+        return self.table.steps[ctx.step]
+
     # --- Flow API ---
 
     def start(self, ctx: FlowContext) -> List[Reply]:
@@ -297,19 +303,16 @@ class TableFlow(Flow):
         return self.enter(ctx, self.table.entry, record=False)
 
     def ask(self, ctx: FlowContext) -> List[Reply]:
-        step = self._current(ctx)
-        if step is None:
+        if ctx.step == DONE:
             return []
+        step = self._known(ctx)
         if step.ask_action:
             return ASKERS[step.ask_action](ctx, step) or []
         key = resolve(step.ask, self.facts(ctx))
         return [Reply(self.text(key, ctx, step), buttons=self.buttons(step))] if key else []
 
     def handle(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        step = self._current(ctx)
-        if step is None:  # a draft from an older table: start over rather than crash
-            ctx.step = self.first_step
-            return []
+        step = self._known(ctx)
         mode = self._mode(ctx, turn)
         if mode is not None:
             return mode
