@@ -65,3 +65,17 @@ def test_terug_goes_back_to_the_goal_before(fresh_db, now, consenting_user):
     reply = chat.send("Deels")
     assert "gehoord" in reply
     assert "casemanager" in chat.send("terug")
+
+
+def test_the_next_preparation_offers_what_the_look_back_took_along(fresh_db, now, consenting_user, scheduled):
+    _, _, chat = look_back(fresh_db, now)
+    for answer in ("Bereikt", "Ja", "overslaan", "Vragen naar een proefplaatsing", "15 december", "10 uur", "Ja"):
+        chat.send(answer)
+    assert chat.running is None
+    preparing = Chat(fresh_db, now)
+    assert "Wil je doelen toevoegen" in preparing.text
+    reply = preparing.send("Ja, voor dat gesprek")
+    assert '"Vragen naar een proefplaatsing"' in reply
+    preparing.send("Ja")
+    upcoming = meetings.next_meeting(fresh_db, "42", now)
+    assert [g["text"] for g in meetings.list_goals(fresh_db, "42", upcoming["id"])] == ["Vragen naar een proefplaatsing"]
