@@ -79,3 +79,14 @@ def test_the_next_preparation_offers_what_the_look_back_took_along(fresh_db, now
     preparing.send("Ja")
     upcoming = meetings.next_meeting(fresh_db, "42", now)
     assert [g["text"] for g in meetings.list_goals(fresh_db, "42", upcoming["id"])] == ["Vragen naar een proefplaatsing"]
+
+
+def test_erasing_removes_what_was_taken_along(fresh_db, now, consenting_user):
+    from regiecoach.storage import privacy
+
+    mid, goal, _ = look_back(fresh_db, now)
+    meetings.set_goal_obstacle(fresh_db, "42", goal, "Geen tijd")
+    meetings.carry_goal(fresh_db, "42", mid, "Vragen naar een proefplaatsing", now)
+    assert privacy.export_user(fresh_db, "42")["carried_goals"][0]["text"] == "Vragen naar een proefplaatsing"
+    privacy.erase_user(fresh_db, "42")
+    assert meetings.carried_goal(fresh_db, "42") is None and fresh_db["goals"].count == 0
