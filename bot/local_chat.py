@@ -37,13 +37,14 @@ class TerminalChannel:
         self.out.flush()
 
     def resolve(self, text: str) -> Optional[str]:
-        """The button id for '2' or a button title, if the user chose one."""
+        """The button id for a button title or '2', if the user chose one. A title
+        comes first: at a score question "5" is the button "5", not the fifth."""
         choice = text.strip()
-        if choice.isdigit() and 1 <= int(choice) <= len(self.buttons):
-            return self.buttons[int(choice) - 1][1]
         for title, button_id in self.buttons:
             if choice.lower() == title.lower():
                 return button_id
+        if choice.isdigit() and 1 <= int(choice) <= len(self.buttons):
+            return self.buttons[int(choice) - 1][1]
         return None
 
 

@@ -62,3 +62,13 @@ def test_the_local_chat_prints_the_caption_and_the_file():
     asyncio.run(channel.deliver("local", OutMessage(text="Grafiek van je check-ins.",
                                                     photo={"path": "/tmp/voortgang.png"}), []))
     assert out.getvalue() == "Regiecoach: Grafiek van je check-ins.\n[Foto: /tmp/voortgang.png]\n"
+
+
+def test_the_local_chat_reads_a_typed_score_as_that_score_not_as_a_button_number():
+    channel = TerminalChannel(io.StringIO())
+    scores = [(str(n), f"/choose{{\"option\":\"{n}\"}}") for n in range(11)]
+    asyncio.run(channel.deliver("local", OutMessage(text="Kies een cijfer", buttons=scores),
+                                [f"b{n}" for n in range(11)]))
+    assert channel.resolve("5") == "b5"  # the button titled 5, not the fifth (titled 4)
+    asyncio.run(channel.deliver("local", OutMessage(text="Kies", buttons=[("Ja", "/a"), ("Nee", "/b")]), ["y", "n"]))
+    assert channel.resolve("2") == "n" and channel.resolve("nee") == "n"
