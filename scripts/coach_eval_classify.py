@@ -115,11 +115,12 @@ _EMPTY = re.compile(
     r"nvt|laat maar|maakt niet uit|boeit niet|niet veel|weinig|niks bijzonders|niets bijzonders|"
     r"verder niks|verder niets|\?+|\.+|-+|x)[\s,.!?]*)+$"
 )
+_FILLER = re.compile(r"\b(eigenlijk|hoor|echt|gewoon|ook|nog|verder|denk ik|zo|eh|nou|even|precies|helemaal)\b")
 _BARE = re.compile(r"^(?:ja|nee|ok|oke|okay|prima|goed|top|jawel|klopt|dat was het( wel)?|nee,? dat was het)[\s,.!?]*$")
 _NEG_WORDS = frozenset("""slecht slechter zwaar zwaarder moeilijk lastig moe kapot uitgeput somber rot beroerd
     ellendig pijn klote kut waardeloos mislukt tegengevallen verdrietig bang boos stress gestrest vast niemand
-    eenzaam hopeloos wanhopig angstig paniek huilen huil gehuild op onrustig bozer misselijk nergens vervelend
-    naar opgebrand overprikkeld onzeker gefaald faal""".split())
+    eenzaam hopeloos wanhopig angstig paniek huilen huil gehuild onrustig bozer misselijk nergens vervelend
+    niks niets opgebrand overprikkeld onzeker gefaald faal""".split())
 _POS_WORDS = frozenset("""goed beter fijn prima lekker top gelukt lukt lukte blij trots mooi leuk rustig geholpen
     helpt hielp lukken opgeknapt energie uitgerust gezellig opgelucht""".split())
 _NEGATORS = frozenset("niet geen nooit nauwelijks amper".split())
@@ -135,7 +136,8 @@ def answer_kind(text: str, after_open_question: bool = True) -> str:
     p = plain(text)
     if p.startswith("/"):
         return "neutral"
-    if not p or _EMPTY.match(p) or not re.search(r"[a-z0-9]", p):
+    bare = _FILLER.sub(" ", p).strip(" ,.!?")
+    if not p or not bare or _EMPTY.match(bare) or not re.search(r"[a-z0-9]", p):
         return "empty"
     if _BARE.match(p):
         return "empty" if after_open_question else "neutral"
@@ -154,7 +156,11 @@ def answer_kind(text: str, after_open_question: bool = True) -> str:
                 positive = True
             else:
                 negative = True
+    if re.search(r"\b(ben|was|is|voel)( ik| me| je)? (echt |helemaal |zo |dan |snel )?op\b", p):  # "daarna ben ik op"
+        negative = True
     if re.search(r"\b[a-z]+ niet\s*(?:[,.!?]|$)", p):  # "vergaderen niet"
+        negative = True
+    if re.search(r"\bniet meer (zijn|leven|willen|kunnen)\b|\bdood\b", p):
         negative = True
     if re.search(r"\b(gaat niet|lukt niet|lukte niet|kan niet meer|niet gelukt|niet gehoord|niet gedaan)\b", p):
         negative = True
@@ -200,6 +206,8 @@ def is_open_question(sentence: str) -> bool:
         return False
     if " of " in p and re.search(r"\bof (liever|niet|nee|later|ja)\b", p):
         return False  # "..., of liever later?" offers a choice
+    if re.search(r"\b(van 0 tot 10|een cijfer|welk cijfer)\b", p):
+        return False  # a scaling question asks for a number, however it opens
     if _OPEN_WHICH.match(p):
         return True
     if _CLOSED_WH.match(p):
@@ -222,7 +230,8 @@ _REFLECT_STEM = re.compile(
     r"enerzijds|tegelijk|aan de andere kant)"
 )
 _REFLECT_DUS = re.compile(r"\bdus\b|\bklinkt\b|\bhoor ik\b|\bzeg je\b|\bnoem je\b|\bmerk je\b|\bvoel je\b")
-_FEELING_NEG = re.compile(r"\b(anders dan je wilde|anders dan gehoopt|zwaar|lastig|moeilijk|naar|vervelend|rot|pittig|veel gevraagd|moe|op|zorgen|"
+_FEELING_NEG = re.compile(r"\b(anders dan je wilde|anders dan gehoopt|"
+                          r"zwaar|lastig|moeilijk|naar|vervelend|rot|pittig|veel gevraagd|moe|op|zorgen|"
                           r"spannend|eng|frustrerend|teleurgesteld|balen)\b")
 _FEELING_POS = re.compile(r"\b(beter|goed|fijn|lukt|lukte|gelukt|opgelucht|rustiger|energie)\b")
 _DOUBLE = re.compile(r"\b(en tegelijk|tegelijk|en ook|maar ook|aan de ene kant|en aan de andere kant|"

@@ -65,6 +65,7 @@ CLOSED = [
     "Wordt het weer te veel?",
     "Heb je al een datum?",
     "Wat past bij jou?",
+    "Hoe is je energie, op een schaal van 0 tot 10?",
 ]
 
 
@@ -197,6 +198,13 @@ ANSWERS = [
     ("Dinsdag om 10 uur", "neutral"),
     ("/checkin", "neutral"),
     ("niet echt moe, wel blij", "positive"),
+    ("niks eigenlijk", "empty"),
+    ("ik wil er niet meer zijn", "negative"),
+    ("Ik kan bijna niks, alleen boodschappen lukt soms", "mixed"),
+    ("Ik kan een uur lezen, maar daarna ben ik echt op", "negative"),
+    ("Ik ben naar de verjaardag van mijn zus geweest", "neutral"),
+    ("Vroeger naar bed gaan", "neutral"),
+    ("Ik heb twee ochtenden op kantoor gewerkt en dat ging goed", "positive"),
 ]
 
 
