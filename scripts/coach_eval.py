@@ -65,6 +65,8 @@ NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc)  # the action serv
 FIXED_NOW = {"REGIECOACH_NOW": NOW.isoformat()}
 MIN_WORDS = 8  # as tests/test_readability.py: the formula needs sentences
 ROLE_LINE = re.compile(r"^(Bedrijfsarts|Leidinggevende): ")
+# Issue 13 point 2 asks reflections in these flows; onboarding asks consent and work status.
+COACHING_FLOWS = ("checkin", "meeting", "debrief", "practice")
 TARGETS = {"open_q": 0.70, "refl_per_q": 1.0, "readability": 65, "max_repeat": 2, "misfires": 0}
 
 textstat.set_lang("nl")
@@ -284,10 +286,13 @@ SCRIPTS: List[Script] = [
     Script("terugblik_niet_gelukt", "debrief", "Debrief, a goal not reached", [
         "/terugblik",
         "Niet",
+        "Mijn leidinggevende was er niet bij, dus niemand kon over mijn uren beslissen",
         "Deels",
+        "Ik heb het gezegd, maar ze schreef het niet op",
         "Nee",
         "Dat de bedrijfsarts echt vroeg hoe mijn dag eruitziet",
         "We kijken over zes weken opnieuw naar mijn uren",
+        "Ik neem mijn weekrooster mee, zodat ze ziet wanneer ik op ben",
         "weet ik nog niet",
         "ja",
     ], seed=with_past_meeting),
@@ -428,7 +433,9 @@ def code_turns(turns: Sequence[BotTurn]) -> List[TurnCodes]:
             code.question = asked[-1]
             code.open = is_open_question(asked[-1])
         recent = said[-3:]
-        code.reflection = any(is_reflection(s, recent) or is_reflection(s, said) and '"' in s for s in lines)
+        asked_before = codes[-1].question if codes and codes[-1].question else ""
+        code.reflection = any(is_reflection(s, recent, asked_before) or is_reflection(s, said) and '"' in s
+                              for s in lines)
         code.affirmation = any(is_affirmation(s) for s in lines)
         texts = [text for text, _ in turn.messages if not ROLE_LINE.match(text)]
         code.summary = any(is_summary(text, said) for text in texts)
@@ -544,7 +551,7 @@ def misses(per_flow: Dict[str, Scores], total: Scores) -> List[str]:
     if total.open_q < TARGETS["open_q"]:
         found.append(f"open_q {total.open_q:.2f} < {TARGETS['open_q']}")
     for flow, s in per_flow.items():
-        if s.questions and s.refl_per_q < TARGETS["refl_per_q"]:
+        if flow in COACHING_FLOWS and s.questions and s.refl_per_q < TARGETS["refl_per_q"]:
             found.append(f"refl_per_q in {flow} {s.refl_per_q:.1f} < {TARGETS['refl_per_q']}")
     if total.summaries < total.summaries_expected:
         found.append(f"summaries {total.summaries}/{total.summaries_expected}")
@@ -605,8 +612,9 @@ def main() -> int:
              "## Per conversation", "", *HEADER, *rows, "", "## Per flow", "", *HEADER,
              *(row(flow, s) for flow, s in per_flow.items()), row("**all**", total), ""]
     missed = misses(per_flow, total)
-    lines += ["Targets: open_q >= 0.70, refl_per_q >= 1.0 in every flow, summaries n/n, readability >= 65, "
-              "max_repeat <= 2, misfires 0.", "",
+    lines += ["Targets: open_q >= 0.70, refl_per_q >= 1.0 in every coaching flow (check-in, meeting "
+              "preparation, debrief, practice; onboarding only asks consent and work status), summaries n/n, "
+              "readability >= 65, max_repeat <= 2, misfires 0.", "",
               ("Missed: " + "; ".join(missed)) if missed else "Every target met.", "", verdict_line(total)]
     (ROOT / args.out / "coach_eval.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print()

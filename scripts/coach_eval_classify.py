@@ -139,6 +139,8 @@ def answer_kind(text: str, after_open_question: bool = True) -> str:
     bare = _FILLER.sub(" ", p).strip(" ,.!?")
     if not p or not bare or _EMPTY.match(bare) or not re.search(r"[a-z0-9]", p):
         return "empty"
+    if p.strip(" .!") in ("niet", "niet gelukt", "helemaal niet", "nee, niet gelukt"):
+        return "negative"  # a goal not reached
     if _BARE.match(p):
         return "empty" if after_open_question else "neutral"
     tokens = re.findall(r"[a-z]+", p)
@@ -227,10 +229,10 @@ _REFLECT_STEM = re.compile(
     r"wat lukt|wat niet|wat nog niet|het klinkt|dat klinkt|klinkt|ik hoor|ik lees|ik begrijp|als ik je goed|"
     r"dus|het gaat|het ging|het was|het waren|het voelde|het liep|het lukte|het lukt|het kost|het is dus|"
     r"er (gaat|ging|lukt|lukte|helpt|hielp|is|was|zit|zat)\b|een deel|iets ging|aan de ene kant|"
-    r"enerzijds|tegelijk|aan de andere kant)"
+    r"enerzijds|tegelijk|aan de andere kant|wat (vervelend|naar|rot|jammer) dat)"
 )
 _REFLECT_DUS = re.compile(r"\bdus\b|\bklinkt\b|\bhoor ik\b|\bzeg je\b|\bnoem je\b|\bmerk je\b|\bvoel je\b")
-_FEELING_NEG = re.compile(r"\b(anders dan je wilde|anders dan gehoopt|"
+_FEELING_NEG = re.compile(r"\b(anders dan je wilde|anders dan gehoopt|lukte (dus )?niet|niet gelukt|balen|"
                           r"zwaar|lastig|moeilijk|naar|vervelend|rot|pittig|veel gevraagd|moe|op|zorgen|"
                           r"spannend|eng|frustrerend|teleurgesteld|balen)\b")
 _FEELING_POS = re.compile(r"\b(beter|goed|fijn|lukt|lukte|gelukt|opgelucht|rustiger|energie)\b")
@@ -238,9 +240,15 @@ _DOUBLE = re.compile(r"\b(en tegelijk|tegelijk|en ook|maar ook|aan de ene kant|e
                      r"terwijl|en er is ook|allebei|een deel .* een deel)\b")
 
 
-def is_reflection(sentence: str, user_texts: Sequence[str]) -> bool:
+_SHORT_ANSWER = {"nee": "no", "niet": "no", "niet gelukt": "no", "ja": "yes", "bereikt": "yes", "gelukt": "yes",
+                 "deels": "partly", "een beetje": "partly"}
+
+
+def is_reflection(sentence: str, user_texts: Sequence[str], question: str = "") -> bool:
     """A statement that gives back the user's content. `user_texts`: the user's
-    recent answers, the latest last (quotes may come from any of them)."""
+    recent answers, the latest last (quotes may come from any of them).
+    `question`: what the bot asked before the latest answer, so that "Je voelde
+    je dus niet gehoord" reflects a "Nee" to "Voelde je je gehoord?"."""
     if is_question(sentence) or not user_texts:
         return False
     p = plain(sentence)
@@ -251,12 +259,19 @@ def is_reflection(sentence: str, user_texts: Sequence[str]) -> bool:
         return False
     if shares_content(sentence, user_texts[-3:]):
         return True
+    short = _SHORT_ANSWER.get(plain(user_texts[-1]).strip(" .!"))
+    if short and question and shares_content(sentence, [question]):
+        negated = bool(re.search(r"\b(niet|geen)\b", p))
+        if short == "partly":
+            return bool(re.search(r"\b(deel|deels|half)\b", p))
+        return negated == (short == "no")
     # A feeling reflection without the user's words: only when it fits the answer.
     kind = answer_kind(user_texts[-1])
     if kind == "mixed":
         return bool(_DOUBLE.search(p))
+    unpositive = re.sub(r"\b(lukt|lukte|gelukt|goed|beter)( dus)? niet\b|\bniet (goed|gelukt|beter)\b", " ", p)
     if kind == "negative":
-        return bool(_FEELING_NEG.search(p)) and not _FEELING_POS.search(p)
+        return bool(_FEELING_NEG.search(p)) and not _FEELING_POS.search(unpositive)
     if kind == "positive":
         return bool(_FEELING_POS.search(p)) and not _FEELING_NEG.search(p)
     return False
@@ -269,7 +284,8 @@ _AFFIRM = re.compile(
     r"\bje (zet|zette|ging|gaat) (door|het gesprek aan)\b|\bje bleef\b|\bje (neemt|nam) (de )?tijd\b|"
     r"\bje (weet|wist) (goed|duidelijk|al) wat\b|\bje zorgt goed\b|\bje kiest zelf\b|"
     r"\bjij (weet|kent) (zelf )?(het best|jezelf)\b|\bdat (je|jij) dat (ziet|merkt|doet|noemt)\b|"
-    r"\bje (gaf|deed|noemde) (een|zelf|wat)\b|\bdat (je|jij) .* telt\b|\bgoed gedaan\b|"
+    r"\bje (gaf|geeft|deed|doet|noemde|noemt) (een|zelf|wat)\b|\bdat (je|jij) .* telt\b|\bgoed gedaan\b|"
+    r"\bdaar heb je (zelf )?(ook )?aan (bijgedragen|gewerkt)\b|\bje maakt (het|je doel|dat) (concreet|duidelijk)\b|"
     r"\bje hebt .* (gezet|gedaan|volgehouden|geprobeerd|geoefend|ingevuld|voorbereid)\b)"
 )
 
@@ -300,8 +316,8 @@ _CHECK = re.compile(r"klopt dit\?.*(iets )?toevoegen\?", re.DOTALL)
 def is_summary(message: str, user_texts: Sequence[str]) -> bool:
     """A summary opens as one and gives back content from at least two of the
     user's answers (a list of the bot's own labels is no summary)."""
-    if not _SUMMARY_START.match(plain(message).lstrip("📝 ")):
-        return False
+    if not any(_SUMMARY_START.match(plain(line).lstrip("📝 ")) for line in message.splitlines()):
+        return False  # a summary starts a paragraph, maybe after the reply to the last answer
     body = plain(message)
     hits = sum(1 for u in user_texts if u and (shares_content(body, [u]) or quotes_user(message, [u])))
     return hits >= 2

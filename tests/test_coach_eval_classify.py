@@ -112,7 +112,21 @@ REFLECTIONS = [
     ("Ik vertel je wat mij opviel.", ["het ging wel"], False),
     ("Dan slaan we deze vraag over.", ["overslaan"], False),
     ("Goed dat je hier tijd voor nam.", ["ik wandel elke dag"], False),
+    ("Dit doel lukte dus niet.", ["Niet"], True),
 ]
+
+
+# A "Nee" or a button is reflected in the question's words.
+@pytest.mark.parametrize("line,answer,question,expected", [
+    ("Je voelde je dus niet gehoord.", "Nee", "Voelde je je gehoord in het gesprek?", True),
+    ("Wat vervelend dat je je niet gehoord voelde.", "Nee", "Voelde je je gehoord in het gesprek?", True),
+    ("Je voelde je dus gehoord.", "Ja", "Voelde je je gehoord in het gesprek?", True),
+    ("Je voelde je dus gehoord.", "Nee", "Voelde je je gehoord in het gesprek?", False),
+    ("Je voelde je dus maar voor een deel gehoord.", "Deels", "Voelde je je gehoord?", True),
+    ("Dan gaan we verder.", "Nee", "Wil je nog een doel toevoegen?", False),
+])
+def test_a_short_answer_is_reflected_with_the_questions_words(line, answer, question, expected):
+    assert is_reflection(line, [answer], question) is expected
 
 
 @pytest.mark.parametrize("line,said,expected", REFLECTIONS)
@@ -131,6 +145,9 @@ AFFIRMATIONS = [
     "Je hebt dit gesprek goed voorbereid.",
     "Dat vraagt moed.",
     "Je weet goed wat je wilt vragen.",
+    "Daar heb je zelf aan bijgedragen.",
+    "Je geeft een duidelijk voorbeeld.",
+    "Je maakt je doel concreet.",
 ]
 NOT_AFFIRMATIONS = [
     "Dank je.",

@@ -355,7 +355,7 @@ class CheckinFlow(Flow):
         data = ctx.data
         scored = data.get("energy") is not None or data.get("confidence") is not None
         chart = chart_replies(ctx.db, ctx.chat_id, card_dir(ctx.chat_id), ctx.tz, ctx.now) if scored else []
-        replies = [*replies, *chart]
+        replies = [*replies, Reply(say("checkin", "closing")), *chart]
         if data.get("first_time"):
             advance(ctx, "interval")
             return replies
