@@ -122,7 +122,7 @@ _NEG_WORDS = frozenset("""slecht slechter zwaar zwaarder moeilijk lastig moe kap
     eenzaam hopeloos wanhopig angstig paniek huilen huil gehuild onrustig bozer misselijk nergens vervelend
     niks niets opgebrand overprikkeld onzeker gefaald faal""".split())
 _POS_WORDS = frozenset("""goed beter fijn prima lekker top gelukt lukt lukte blij trots mooi leuk rustig geholpen
-    helpt hielp lukken opgeknapt energie uitgerust gezellig opgelucht""".split())
+    helpt hielp lukken opgeknapt uitgerust gezellig opgelucht""".split())
 _NEGATORS = frozenset("niet geen nooit nauwelijks amper".split())
 
 
@@ -161,6 +161,8 @@ def answer_kind(text: str, after_open_question: bool = True) -> str:
     if re.search(r"\b(ben|was|is|voel)( ik| me| je)? (echt |helemaal |zo |dan |snel )?op\b", p):  # "daarna ben ik op"
         negative = True
     if re.search(r"\b[a-z]+ niet\s*(?:[,.!?]|$)", p):  # "vergaderen niet"
+        negative = True
+    if re.search(r"\bkost (me |mij )?(veel |te veel )?(energie|moeite)\b", p):
         negative = True
     if re.search(r"\bniet meer (zijn|leven|willen|kunnen)\b|\bdood\b", p):
         negative = True
@@ -282,7 +284,7 @@ _AFFIRM = re.compile(
     r"\bdat vraagt (moed|moeite|lef)\b|\bdat is (knap|sterk|moedig|dapper|een stap|al een stap)\b|"
     r"\bje (hebt|hebben) (zelf )?(een stap|stappen|moeite|doorgezet|volgehouden|het toch)\b|"
     r"\bje (zet|zette|ging|gaat) (door|het gesprek aan)\b|\bje bleef\b|\bje (neemt|nam) (de )?tijd\b|"
-    r"\bje (weet|wist) (goed|duidelijk|al) wat\b|\bje zorgt goed\b|\bje kiest zelf\b|"
+    r"\bje (weet|wist) (goed|duidelijk|al) wat\b|\bje zorgt goed\b|"
     r"\bjij (weet|kent) (zelf )?(het best|jezelf)\b|\bdat (je|jij) dat (ziet|merkt|doet|noemt)\b|"
     r"\bje (gaf|geeft|deed|doet|noemde|noemt) (een|zelf|wat)\b|\bdat (je|jij) .* telt\b|\bgoed gedaan\b|"
     r"\bdaar heb je (zelf )?(ook )?aan (bijgedragen|gewerkt)\b|\bje maakt (het|je doel|dat) (concreet|duidelijk)\b|"

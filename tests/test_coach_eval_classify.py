@@ -160,6 +160,7 @@ NOT_AFFIRMATIONS = [
     "Ik heb je doel bewaard.",
     "Dat mag ook.",
     "Goed dat je dit toch hebt ingevuld?",
+    "Jij kiest zelf wat je deelt.",  # emphasising autonomy: its own MITI code, not an affirmation
 ]
 
 
@@ -221,6 +222,8 @@ ANSWERS = [
     ("Ik kan een uur lezen, maar daarna ben ik echt op", "negative"),
     ("Ik ben naar de verjaardag van mijn zus geweest", "neutral"),
     ("Vroeger naar bed gaan", "neutral"),
+    ("Telefoneren kost veel energie", "negative"),
+    ("s Ochtends heb ik meer energie", "neutral"),
     ("Ik heb twee ochtenden op kantoor gewerkt en dat ging goed", "positive"),
 ]
 

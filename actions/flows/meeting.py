@@ -12,7 +12,7 @@ from actions import card
 from actions.calendar_ics import ics_replies
 from actions.content import load, say
 from actions.dutch_dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
-from actions.flows.answers import check_answer, is_non_answer, own_words
+from actions.flows.answers import check_answer, is_non_answer, own_words, reply_key
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
 from bot.storage import drafts, meetings, parse_iso
 
@@ -523,6 +523,7 @@ class MeetingFlow(Flow):
         key = f"{ctx.step.removesuffix('_other')}_reply"
         if is_non_answer(text) or key not in load("meeting"):
             return []
+        key = reply_key("meeting", key, text)  # "lukt weinig" gets no "goed dat je"
         return [Reply(say("meeting", key, words=own_words(text)))]
 
     def _handle_can(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
