@@ -29,10 +29,10 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tupl
 import httpx
 from sqlite_utils import Database
 
-from actions.content import say
-from bot.crisis import is_crisis
-from bot.storage import conversations, privacy, users
-from bot.storage.db import parse_iso, utcnow
+from regiecoach.crisis import is_crisis
+from regiecoach.storage import conversations, privacy, users
+from regiecoach.storage.db import parse_iso, utcnow
+from regiecoach.texts import say
 
 log = logging.getLogger(__name__)
 
@@ -421,7 +421,9 @@ class Bridge:
                                             self.clock(), mark_update=False)
             await self._flush(chat_id)
             statuses = conversations.outbox_statuses(self.db, source_key)
-            return bool(statuses) and all(status == "sent" for status in statuses)
+            # 'unknown': in flight at a crash, maybe seen; a reminder is at most once, so it counts as done
+            # (and the check-in series goes on) instead of being retried for a day.
+            return bool(statuses) and all(status in ("sent", "unknown") for status in statuses)
 
     # --- sending -------------------------------------------------------------
 

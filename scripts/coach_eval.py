@@ -42,10 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.bridge import Bridge, RasaClient  # noqa: E402
-from bot.commands import payload_for_command  # noqa: E402
-from bot.config import get_settings  # noqa: E402
 from bot.launcher import start_services  # noqa: E402
-from bot.storage import meetings, open_db, users  # noqa: E402
+from regiecoach.commands import payload_for_typed  # noqa: E402
+from regiecoach.config import get_settings  # noqa: E402
+from regiecoach.storage import meetings, open_db, users  # noqa: E402
 from scripts.coach_eval_classify import (  # noqa: E402
     answer_kind,
     has_check,
@@ -348,7 +348,7 @@ async def run_script(script: Script, settings, token: str) -> List[BotTurn]:
             if button is not None:
                 sent, typed = button, ""
             else:
-                sent, typed = payload_for_command(line) or line, line
+                sent, typed = payload_for_typed(line), line
             before = len(channel.delivered)
             await bridge.handle_text(chat_id, sent, f"eval:{script.name}:{n}", crisis_text=typed)
             turn = BotTurn(user=line, sent=sent)

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from actions.flows import engine
 from actions.flows.base import Turn
-from bot.storage import checkins, iso, parse_iso, users
-from bot.storage import reminders as rem
+from regiecoach.storage import checkins, iso, parse_iso, users
+from regiecoach.storage import reminders as rem
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -234,7 +234,8 @@ def test_the_summary_gives_back_their_words_and_an_addition_is_kept(fresh_db, co
     chat = Chat(fresh_db, consenting_user, now)
     summary = _to_the_check(chat)
     assert summary.startswith("Even samengevat.") and summary.endswith("Klopt dit? Wil je iets toevoegen?")
-    assert '"Het gaat wisselend, wandelen lukt maar werken is zwaar"' in summary and '"Wandelen helpt"' in summary and '"Een collega bellen"' in summary
+    for words in ('"Het gaat wisselend, wandelen lukt maar werken is zwaar"', '"Wandelen helpt"', '"Een collega bellen"'):
+        assert words in summary
     assert "Goed dat je" not in summary  # no praise before they said whether it is right
     reply = chat.say("Ik wil nog zeggen dat ik bang ben voor het gesprek")
     assert 'Dat zet ik erbij: "Ik wil nog zeggen dat ik bang ben voor het gesprek"' in reply

@@ -9,12 +9,13 @@ from typing import Any, Dict, List, Optional
 
 from actions import card
 from actions.calendar_ics import ics_replies
-from actions.content import say
-from actions.dutch_dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
 from actions.flows.answers import check_answer, is_non_answer, own_words
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
-from actions.flows.meeting import MAX_TEXT, UNKNOWN_RE, schedule_reminders, yes_no
-from bot.storage import meetings, parse_iso
+from actions.flows.meeting import MAX_TEXT, UNKNOWN_RE, schedule_reminders
+from regiecoach.dutch.dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
+from regiecoach.dutch.text import clean_text, shorten
+from regiecoach.storage import meetings, parse_iso
+from regiecoach.texts import say
 
 NEXT_STEPS = ("next", "next_time", "next_confirm")
 GOAL_ANSWERS = {"reached": ("bereikt", "gelukt", "ja"), "partly": ("deels", "een beetje", "half", "beetje"),
@@ -93,7 +94,7 @@ class DebriefFlow(Flow):
         if step.startswith("goal_"):
             goal = meetings.get_goal(ctx.db, ctx.chat_id, ctx.data["goal_ids"][int(step[5:])]) or {"text": ""}
             keys = ("goal_reached", "goal_partly", "goal_not")
-            return [Reply(say("debrief", "ask_goal", goal=card.shorten(goal["text"])),
+            return [Reply(say("debrief", "ask_goal", goal=shorten(goal["text"])),
                           buttons=[(say("debrief", k), say("debrief", k)) for k in keys])]
         if step == "heard":
             keys = ("heard_yes", "heard_partly", "heard_no")
@@ -162,7 +163,7 @@ class DebriefFlow(Flow):
     # --- steps -----------------------------------------------------------------------
 
     def _handle_none_offer(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        answer = yes_no(turn)
+        answer = turn.yes_no()
         if answer == "yes":
             ctx.step = DONE
             ctx.switch_to = "meeting"
@@ -191,7 +192,7 @@ class DebriefFlow(Flow):
         return reply
 
     def _handle_block(self, ctx: FlowContext, turn: Turn, index: int) -> List[Reply]:
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         advance(ctx, self._goal_step(ctx, index + 1))
         if is_non_answer(text):
             return [Reply(say("debrief", "block_reply_empty"))]
@@ -215,15 +216,15 @@ class DebriefFlow(Flow):
         return [Reply(say("debrief", f"heard_{heard}_reply"))]
 
     def _handle_heard_need(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         advance(ctx, "agreed")
         if is_non_answer(text):
             return [Reply(say("debrief", "heard_need_reply_empty"))]
         ctx.data["heard_need"] = text  # only for the summary; the draft goes when the look back ends
-        return [Reply(say("debrief", "heard_need_reply", text=card.shorten(text)))]
+        return [Reply(say("debrief", "heard_need_reply", text=shorten(text)))]
 
     def _handle_agreed(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         if len(text) > MAX_TEXT:
             return [Reply(say("meeting", "too_long", max=MAX_TEXT))]
         meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now, agreements=text)
@@ -234,7 +235,7 @@ class DebriefFlow(Flow):
         return [Reply(say("debrief", "agreed_reply", words=own_words(text)))]
 
     def _handle_take_along(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         if len(text) > MAX_TEXT:
             return [Reply(say("meeting", "too_long", max=MAX_TEXT))]
         advance(ctx, "next")
@@ -275,7 +276,7 @@ class DebriefFlow(Flow):
         return self._take_next(ctx, combine(dt.date.fromisoformat(ctx.data["next_date"]), time, ctx.tz))
 
     def _handle_next_confirm(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        answer = yes_no(turn)
+        answer = turn.yes_no()
         if answer == "no":
             history: List[str] = ctx.data.setdefault("_history", [])
             while history and history.pop() != "next":
@@ -327,7 +328,7 @@ class DebriefFlow(Flow):
         return " ".join(" ".join(parts).split())
 
     def _handle_check(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         answer = check_answer(text) if ctx.step == "check" else ("fine" if is_non_answer(text) else "addition")
         if answer == "change":
             advance(ctx, "check_more")
