@@ -78,6 +78,9 @@ def test_a_positive_word_after_niet_is_not_good_news(fresh_db, consenting_user, 
     ("Het lukte niet", "negative"), ("niet zo goed", "negative"), ("Niks eigenlijk, ik ben gewoon moe", "negative"),
     ("Het ging goed, maar ik ben wel moe", "mixed"), ("Ik heb het voorgesteld en het mag", "neutral"),
     ("Een gesprek met mijn leidinggevende", "neutral"),
+    ("geen idee eigenlijk", "empty"), ("nee hoor", "empty"),
+    ("Ik kan weer een uur lezen, maar daarna ben ik echt op", "mixed"), ("Telefoneren kost veel energie", "negative"),
+    ("Wandelen helpt, maar als ik aan werk denk zakt het weer", "mixed"),
 ])
 def test_kind_of_answer(text, kind):
     assert kind_of(text) == kind
@@ -92,17 +95,20 @@ def test_not_feeling_heard_gets_empathy_and_a_question_not_fijn(fresh_db, now, c
     meetings.add_goal(fresh_db, "42", mid, "Afspraken over mijn uren", now - dt.timedelta(days=5))
     chat = FlowChat(fresh_db, now, flow="debrief")
     chat.send("Niet")
+    assert "fijn" not in chat.send("Mijn leidinggevende was er niet").lower()  # what got in the way
     reply = chat.send("Nee")
     assert "vervelend" in reply.lower()
     assert "Wat had je nodig gehad" in reply
     assert "fijn" not in reply.lower()
     reflected = chat.send("Dat ze echt luisterde naar mijn voorbeeld")
     assert "Dat ze echt luisterde naar mijn voorbeeld" in reflected
-    chat.send("overslaan")
+    chat.send("overslaan")  # the agreements
+    chat.send("overslaan")  # what they take along
     summary = chat.send("Weet ik nog niet")
-    assert chat.running is None
     assert "fijn om te weten" not in summary.lower()
     assert "niet gehoord" in summary and "Dat ze echt luisterde" in summary
+    chat.send("ja")
+    assert chat.running is None
 
 
 # --- practice -------------------------------------------------------------------
@@ -148,7 +154,9 @@ def test_look_back_counts_deels_as_deels(fresh_db, now, consenting_user):
     meetings.add_goal(fresh_db, "42", mid, "Afspraken over mijn uren", now - dt.timedelta(days=5))
     chat = FlowChat(fresh_db, now, flow="debrief")
     chat.send("Deels")
+    chat.send("overslaan")  # what went well and what not
     chat.send("Ja")
+    chat.send("overslaan")
     chat.send("overslaan")
     summary = chat.send("Weet ik nog niet")
     assert "Deels: 1" in summary and "(grotendeels) bereikt" not in summary

@@ -23,10 +23,14 @@ _FILLER = re.compile(r"\b(eigenlijk|hoor|echt|gewoon|ook|nog|verder|denk ik|zo|e
 # Words that make an answer negative, unless negated ("geen pijn", "niet moe").
 _NEGATIVE = frozenset("""niks niets slecht slechter zwaar zwaarder moeilijk lastig moe kapot uitgeput somber rot
     beroerd ellendig pijn klote kut waardeloos mislukt tegengevallen verdrietig bang boos stress gestrest
-    vast niemand eenzaam hopeloos wanhopig angstig paniek huilen""".split())
+    vast niemand eenzaam hopeloos wanhopig angstig paniek huilen zakt terugval""".split())
 _POSITIVE = frozenset("""goed beter fijn prima lekker top gelukt lukt lukte blij trots mooi leuk rustig geholpen
     helpt lukken opgeknapt""".split())
 _NEGATORS = frozenset("niet geen nooit minder".split())
+# Phrases that are negative without a negative word: "daarna ben ik op", "bellen kost veel energie".
+_NEGATIVE_PHRASE = re.compile(r"\b(ben|was|is)( ik| je)? (echt |helemaal |zo |dan |snel )?op\b|"
+                              r"\bkost (me |mij )?(veel |te veel |zoveel )?(energie|moeite)\b")
+_POSITIVE_PHRASE = re.compile(r"\b(kan|lukt|gaat|ging)( ik| het)? (nu |al )?weer\b")
 
 
 def _plain(text: str) -> str:
@@ -58,6 +62,8 @@ def kind_of(text: str) -> str:
             negative, positive = negative or not negated, positive or negated
         elif token in _NEGATORS and not (_POSITIVE | _NEGATIVE) & set(tokens[max(0, i - 1):i + 4]):
             negative = True  # "ik heb het niet gedaan", "geen tijd gehad"
+    negative = negative or bool(_NEGATIVE_PHRASE.search(_plain(text)))
+    positive = positive or bool(_POSITIVE_PHRASE.search(_plain(text)))
     if negative and positive:
         return "mixed"
     if negative:
