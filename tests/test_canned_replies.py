@@ -40,15 +40,15 @@ def run_checkin(db, user, now, answers):
 @pytest.mark.parametrize("answer", ["niks", "weet ik niet", "pff", "nee", "Niks eigenlijk, ik ben gewoon moe",
                                     "Het lukte allemaal niet"])
 def test_empty_or_negative_answers_get_no_praise_in_the_checkin(fresh_db, consenting_user, now, seeded, answer):
-    # why-follow-up, confidence, why-follow-up, regie (the first check-in asks it), goals, went well
-    replies = run_checkin(fresh_db, consenting_user, now, [answer, "4", answer, "5", answer, answer])
-    for reply in (replies[0], replies[2], replies[4], replies[5]):
+    # why-follow-up, confidence, why-follow-up, regie (the first check-in asks it) and its follow-up, goals, went well
+    replies = run_checkin(fresh_db, consenting_user, now, [answer, "4", answer, "5", answer, answer, answer])
+    for reply in (replies[0], replies[2], replies[4], replies[5], replies[6]):
         first_line = reply.split("\n")[0]
         assert not PRAISE.search(first_line), first_line
 
 
 def test_no_thanks_for_an_honest_answer_in_any_variant(fresh_db, consenting_user, now, seeded):
-    answers = ["Ik slaap beter", "6", "Mijn vriendin", "5", "Ik heb het nog niet gevraagd"]
+    answers = ["Ik slaap beter", "6", "Mijn vriendin", "5", "overslaan", "Ik heb het nog niet gevraagd"]
     replies = run_checkin(fresh_db, consenting_user, now, answers)
     assert "eerlijke" not in replies[-1]
     assert "niet" in replies[-1] or "anders" in replies[-1]  # it reflects that it did not happen
@@ -56,7 +56,7 @@ def test_no_thanks_for_an_honest_answer_in_any_variant(fresh_db, consenting_user
 
 def test_nothing_went_well_is_not_summed_up_as_a_success(fresh_db, consenting_user, now):
     chat = CheckinChat(fresh_db, consenting_user, now)
-    for answer in ("Het gaat wel", "5", "weet ik niet", "5", "weet ik niet", "5", "niks", "niks"):
+    for answer in ("Het gaat wel", "5", "weet ik niet", "5", "weet ik niet", "5", "weet ik niet", "niks", "niks"):
         chat.say(answer)
     summary = chat.say("weet ik niet")  # no next step: no date question, straight to the summary
     assert "Wat goed ging" not in summary and "volgende stap" not in summary.lower()

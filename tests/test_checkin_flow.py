@@ -52,7 +52,9 @@ def test_first_checkin_full_path(fresh_db, consenting_user, now):
     regie_question = chat.say("Een gesprek met mijn leidinggevende")
     assert "Hoeveel regie heb je nu over je re-integratie, van 0 tot 10?" in regie_question
     assert [b[0] for b in chat.last[-1].buttons] == [str(n) for n in range(11)]
-    goals_question = chat.say("6")
+    assert "Wat zou je een beetje meer regie geven?" in chat.say("6")
+    goals_question = chat.say("Als ik zelf mijn uren mag kiezen")
+    assert '"Als ik zelf mijn uren mag kiezen"' in goals_question  # reflected before the next question
     assert "twee ochtenden per week" in goals_question
     chat.say("Ik heb het voorgesteld en het mag")
     chat.say("Ik ben elke dag gaan wandelen, ook toen het regende en ik er eigenlijk helemaal geen zin in had")

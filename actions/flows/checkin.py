@@ -77,7 +77,7 @@ def choice(text: str, options: dict[str, tuple[str, ...]]) -> str:
 class CheckinFlow(Flow):
     name = "checkin"
     first_step = "mood"
-    optional_steps = ("energy_why", "confidence_why", "regie", "goals", "went_well", "next_step", "next_date",
+    optional_steps = ("energy_why", "confidence_why", "regie", "regie_why", "goals", "went_well", "next_step", "next_date",
                       "check", "check_more")
 
     # --- steps -------------------------------------------------------------------
@@ -110,6 +110,8 @@ class CheckinFlow(Flow):
             return [Reply(say("checkin", key), buttons=self._buttons("continue_now", "continue_later"))]
         if step in ("energy", "confidence", "regie"):
             return [Reply(say("checkin", f"ask_{step}"), buttons=SCORE_BUTTONS)]
+        if step == "regie_why":
+            return [Reply(say("checkin", "ask_regie_why"))]
         if step in ("energy_why", "confidence_why"):
             return [Reply(follow_up(int(ctx.data[step.split("_")[0]])))]
         if step == "goals":
@@ -144,10 +146,13 @@ class CheckinFlow(Flow):
         return handler(ctx, turn)
 
     def next_step_after(self, ctx: FlowContext, step: str) -> str:
-        order = ["energy", "energy_why", "confidence", "confidence_why", "regie", "goals", "went_well",
+        order = ["energy", "energy_why", "confidence", "confidence_why", "regie", "regie_why", "goals", "went_well",
                  "next_step", "next_date"]
         if not ctx.data.get("ask_regie"):
             order.remove("regie")
+            order.remove("regie_why")
+        if step == "regie":
+            return "goals"  # a skipped score has no follow-up
         if step == "next_step":
             return self._finish_step(ctx)  # no step, so no date to ask
         if step == "next_date":
@@ -255,8 +260,11 @@ class CheckinFlow(Flow):
         if score is None:
             return [Reply(say("checkin", "score_unclear"), buttons=SCORE_BUTTONS)]
         ctx.data["regie"] = score
-        advance(ctx, "goals")
+        advance(ctx, "regie_why")
         return [Reply(say("checkin", "regie_reply", score=score))]
+
+    def _on_regie_why(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
+        return self._why(ctx, turn, "regie", "goals")
 
     def _on_goals(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         ctx.data["goals_update"] = turn.clean[:MAX_TEXT]
@@ -363,6 +371,8 @@ class CheckinFlow(Flow):
                     parts.append(say("checkin", f"sum_{score}_why", text=own_words(data[f"{score}_why"])))
         if data.get("regie") is not None:
             parts.append(say("checkin", "sum_regie", regie=data["regie"]))
+            if data.get("regie_why"):
+                parts.append(say("checkin", "sum_regie_why", text=own_words(data["regie_why"])))
         if data.get("goals_update") and not is_non_answer(data["goals_update"]):
             parts.append(say("checkin", "sum_goals", text=own_words(data["goals_update"])))
         if data.get("went_well"):
