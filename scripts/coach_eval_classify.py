@@ -286,6 +286,7 @@ _AFFIRM = re.compile(
     r"\bje (zet|zette|ging|gaat) (door|het gesprek aan)\b|\bje bleef\b|\bje (neemt|nam) (de )?tijd\b|"
     r"\bje (weet|wist) (goed|duidelijk|al) wat\b|\bje zorgt goed\b|"
     r"\bjij (weet|kent) (zelf )?(het best|jezelf)\b|\bdat (je|jij) dat (ziet|merkt|doet|noemt)\b|"
+    r"\b(neem|nam) je (er )?(even |toch )?(de )?tijd\b|"
     r"\bje (gaf|geeft|deed|doet|noemde|noemt) (een|zelf|wat)\b|\bdat (je|jij) .* telt\b|\bgoed gedaan\b|"
     r"\bdaar heb je (zelf )?(ook )?aan (bijgedragen|gewerkt)\b|\bje maakt (het|je doel|dat) (concreet|duidelijk)\b|"
     r"\bje hebt .* (gezet|gedaan|volgehouden|geprobeerd|geoefend|ingevuld|voorbereid)\b)"
@@ -298,7 +299,7 @@ def is_affirmation(sentence: str) -> bool:
 
 
 _PRAISE = re.compile(
-    r"(^|\b)(dank je|dankjewel|dank u|bedankt|thanks|goed gedaan|wat goed|wat fijn|wat mooi|heel goed|super|"
+    r"(^|\b)(dank je|dankjewel|dank u|bedankt|thanks|goed gedaan|wat goed(?! ging)|wat fijn|wat mooi|heel goed|super|"
     r"top|knap|fijn om te horen|fijn om te weten|mooi om te horen|dat is (mooi|fijn|goed|knap|top)|"
     r"(goed|fijn|mooi|knap|sterk) dat je|mooi!|prima!|helder!|geweldig|perfect|uitstekend)\b"
 )

@@ -148,6 +148,7 @@ AFFIRMATIONS = [
     "Daar heb je zelf aan bijgedragen.",
     "Je geeft een duidelijk voorbeeld.",
     "Je maakt je doel concreet.",
+    "Toch neem je er even tijd voor.",
 ]
 NOT_AFFIRMATIONS = [
     "Dank je.",
@@ -179,6 +180,7 @@ PRAISE = ["Dank je voor je eerlijke antwoord.", "Dat is mooi.", "Fijn om te hore
           "Goed dat je het zegt.", "Top."]
 NOT_PRAISE = ["Dat klinkt zwaar.", "Je zegt dat je moe bent.", "Dat mag.", "Wat maakt het zo zwaar?",
               "Het liep dus anders dan je wilde.", "Ik hoor dat het nu niet gaat.",
+              'Wat goed ging: "twee keer gewandeld".',
               "Wat lukt je op dit moment goed?"]
 
 
