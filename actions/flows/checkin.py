@@ -296,7 +296,7 @@ class CheckinFlow(Flow):
             return [Reply(say("checkin", "interval_unclear"))]
         ctx.data["weeks"] = int(weeks)
         advance(ctx, "daypart")
-        return []
+        return [Reply(say("checkin", "interval_reply", weeks=weeks))]
 
     def _on_daypart(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         part = choice(turn.clean, {"ochtend": ("ochtend", "morgens", "ochtends"), "middag": ("middag",),
