@@ -247,7 +247,9 @@ class CheckinFlow(Flow):
             ctx.data[f"{key}_why"] = turn.clean[:MAX_TEXT]
         if int(ctx.data.get(key, 5)) == 0 and not is_non_answer(turn.clean):
             return self._reflect(turn, "follow_reply_zero")
-        return self._reflect(turn, reply_key("checkin", "follow_reply", turn.clean))
+        # "What would give you more regie" is answered with a wish, not with what helps now.
+        base = "regie_why_reply" if key == "regie" else "follow_reply"
+        return self._reflect(turn, reply_key("checkin", base, turn.clean))
 
     def _on_energy_why(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         return self._why(ctx, turn, "energy", "confidence")
@@ -338,7 +340,7 @@ class CheckinFlow(Flow):
         addition = turn.clean[:MAX_TEXT]
         checkins.add_to_summary(ctx.db, ctx.chat_id, int(ctx.data.get("checkin_id") or 0),
                                 say("checkin", "sum_added", text=addition))
-        return self._after_check(ctx, [Reply(say("engine", "check_added", text=own_words(addition)))])
+        return self._after_check(ctx, [Reply(say("engine", "check_added", text=own_words(addition, limit=140)))])
 
     _on_check_more = _on_check
 

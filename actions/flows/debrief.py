@@ -340,7 +340,7 @@ class DebriefFlow(Flow):
         meeting = self._meeting(ctx)
         agreed = " ".join(filter(None, [meeting.get("agreements"), text]))
         meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now, agreements=agreed)
-        return self._after_check(ctx, [Reply(say("engine", "check_added", text=own_words(text)))])
+        return self._after_check(ctx, [Reply(say("engine", "check_added", text=own_words(text, limit=140)))])
 
     _handle_check_more = _handle_check
 

@@ -635,7 +635,7 @@ class MeetingFlow(Flow):
         if too_long:
             return too_long
         meetings.add_question(ctx.db, ctx.chat_id, int(ctx.data["meeting_id"]), text, ctx.now)  # on the card
-        return self._after_check(ctx, [Reply(say("engine", "check_added", text=own_words(text)))])
+        return self._after_check(ctx, [Reply(say("engine", "check_added", text=own_words(text, limit=140)))])
 
     _handle_check_more = _handle_check
 

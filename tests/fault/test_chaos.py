@@ -231,6 +231,7 @@ class Driver:
             ("Wat maakt het zo goed", "Ik slaap beter"),
             ("beetje meer regie geven", "Als ik zelf mijn uren kies"),
             ("Wat is er gebeurd met", "Ik heb het voorgesteld en het mag"),
+            ("Hoe staat het met je plannen", "Ik heb het voorgesteld en het mag"),
             ("Wat is daarmee gebeurd", "Ik heb het voorgesteld en het mag"),
             ("Wat ging er goed", f"Ik ben gaan wandelen in ronde {r}"),
             ("volgende stap die je wilt zetten", "Mijn leidinggevende bellen"),
