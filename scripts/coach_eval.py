@@ -32,6 +32,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -395,8 +396,10 @@ class Scores:
     readability: List[float] = field(default_factory=list)
     max_repeat: int = 0
     misfires: int = 0
+    closed: Counter = field(default_factory=Counter)  # which closed questions keep open_q down
 
     def add(self, other: Scores) -> None:
+        self.closed.update(other.closed)
         for name in ("questions", "open", "reflections", "affirmations", "summaries", "summaries_expected",
                      "misfires"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -482,6 +485,8 @@ def score(script: Script, turns: Sequence[BotTurn]) -> Tuple[Scores, List[TurnCo
         if code.question:
             scores.questions += 1
             scores.open += code.open
+            if not code.open:
+                scores.closed[re.sub(r"\d+", "#", code.question)[:70]] += 1
             scores.reflections += code.reflection
             scores.affirmations += code.affirmation
         elif code.reflection or code.affirmation:
@@ -616,6 +621,8 @@ def main() -> int:
              "How each number is counted: scripts/coach_eval.py and scripts/coach_eval_classify.py.", "",
              "## Per conversation", "", *HEADER, *rows, "", "## Per flow", "", *HEADER,
              *(row(flow, s) for flow, s in per_flow.items()), row("**all**", total), ""]
+    lines += ["## Closed questions, most asked first", "",
+              *(f"- {n}× {question}" for question, n in total.closed.most_common(15)), ""]
     missed = misses(per_flow, total)
     lines += ["Targets: open_q >= 0.70, refl_per_q >= 1.0 in every coaching flow (check-in, meeting "
               "preparation, debrief, practice; onboarding only asks consent and work status), summaries n/n, "
