@@ -310,7 +310,7 @@ SCRIPTS: List[Script] = [
         "nee",
         "kan niet",
         "slecht",
-        "Klaar",
+        "Nee, ik ben klaar",
     ], expects_summary=False),
     Script("kennismaking", "onboarding", "Onboarding, another request at the work-status question", [
         "/start",

@@ -47,6 +47,7 @@ def test_full_look_back_creates_next_meeting(fresh_db, now, past_meeting, schedu
     reply = chat.send("nee hoor")
     assert chat.running is None
     assert "100%" in reply  # their own numbers follow
+    assert "onderzoek" not in reply  # the study's figures only when asked for (/voortgang)
     assert [g["status"] for g in meetings.list_goals(fresh_db, "42", mid)] == ["reached", "partly"]
     row = meetings.get_meeting(fresh_db, "42", mid)
     assert (row["felt_heard"], row["status"]) == ("ja", "done")

@@ -123,7 +123,7 @@ def test_full_role_play_ends_in_feedback_with_affirmation_quote_tip_and_choices(
     assert say("practice", "tip_all") in body  # examples, both, proposal and calm all shown
     assert not re.search(r"\d van de \d", body)  # no grades
     assert say("practice", "fb_progress_up") not in body  # first attempt: no comparison
-    assert chat.buttons() == ["Nog een keer", "Ander scenario", "Zin bewaren voor mijn kaart", "Klaar"]
+    assert chat.buttons() == ["Nog een keer", "Ander scenario", "Zin bewaren voor mijn kaart", "Nee, ik ben klaar"]
     attempts = store.list_attempts(fresh_db, CHAT)
     assert len(attempts) == 1 and attempts[0]["scenario"] == "s1" and attempts[0]["turns"] == 3
     assert attempts[0]["skills"] == {"examples": True, "both": True, "proposal": True, "calm": True}

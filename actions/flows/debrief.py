@@ -348,4 +348,4 @@ class DebriefFlow(Flow):
         from actions.meeting_actions import progress_text  # late: meeting_actions imports rasa_sdk
 
         ctx.step = DONE
-        return replies + [Reply(say("debrief", "closing")), Reply(progress_text(ctx.db, ctx.chat_id))]
+        return replies + [Reply(say("debrief", "closing")), Reply(progress_text(ctx.db, ctx.chat_id, compare=False))]
