@@ -39,7 +39,8 @@ ROLE_OF = {"s1": "bedrijfsarts", "s2": "bedrijfsarts", "s3": "leidinggevende",
            "s4": "leidinggevende", "s5": "leidinggevende", "s6": "bedrijfsarts"}
 # The scenario that fits the next planned meeting.
 SUGGEST_FOR = {"bedrijfsarts": "s1", "leidinggevende": "s4"}
-DONE_WORDS = ("klaar", "ik ben klaar", "nee, ik ben klaar", "nee", "stoppen", "niks", "niets", "dat was het", "ok", "oke", "oké", "genoeg")
+DONE_WORDS = ("klaar", "ik ben klaar", "nee, ik ben klaar",
+              "nee", "stoppen", "niks", "niets", "dat was het", "ok", "oke", "oké", "genoeg")
 MIN_TURNS = 3
 MAX_TURNS = 4
 ROLE_STEPS = tuple(f"rol{n}" for n in range(1, MAX_TURNS + 1))
