@@ -20,7 +20,7 @@ def look_back(db, now):
 def test_a_goal_not_reached_gets_empathy_and_the_question_what_got_in_the_way(fresh_db, now, consenting_user):
     mid, goal, chat = look_back(fresh_db, now)
     reply = chat.send("Niet gelukt")
-    assert "Jammer" in reply and "Wat zat er in de weg?" in reply and "Mooi" not in reply
+    assert "lukte dus niet" in reply and "Wat zat er in de weg?" in reply and "Mooi" not in reply
     reflected = chat.send("Er was geen tijd, het gesprek duurde maar tien minuten")
     assert "geen tijd" in reflected and "gehoord" in reflected
     assert meetings.get_goal(fresh_db, "42", goal)["status"] == "not"
@@ -34,12 +34,12 @@ def test_a_reached_goal_is_not_asked_what_got_in_the_way(fresh_db, now, consenti
 
 def test_what_they_take_along_is_kept_for_the_next_preparation(fresh_db, now, consenting_user):
     mid, _, chat = look_back(fresh_db, now)
-    for answer in ("Deels", "Ja", "We gaan het over twee weken weer bespreken"):
+    for answer in ("Bereikt", "Ja", "We gaan het over twee weken weer bespreken"):
         chat.send(answer)
     reply = chat.send("Vragen of ik op dinsdag thuis mag werken")
-    assert "Vragen of ik op dinsdag thuis mag werken" in reply and "doel" in reply
+    assert "Vragen of ik op dinsdag thuis mag werken" in reply
     summary = chat.send("Weet ik nog niet")
-    assert "Wat je meeneemt" in summary
+    assert "Dit neem je mee" in summary
     carried = meetings.carried_goal(fresh_db, "42")
     assert carried["text"] == "Vragen of ik op dinsdag thuis mag werken" and carried["from_meeting_id"] == mid
 
@@ -62,23 +62,34 @@ def test_terug_goes_back_to_the_goal_before(fresh_db, now, consenting_user):
     chat.send("Niet")
     assert meetings.get_goal(fresh_db, "42", first)["status"] == "not"
     chat.send("overslaan")
-    reply = chat.send("Deels")
+    reply = chat.send("Bereikt")
     assert "gehoord" in reply
     assert "casemanager" in chat.send("terug")
 
 
-def test_the_next_preparation_offers_what_the_look_back_took_along(fresh_db, now, consenting_user, scheduled):
+def test_with_a_date_what_they_take_along_is_a_goal_of_the_next_meeting(fresh_db, now, consenting_user,
+                                                                      scheduled):
     _, _, chat = look_back(fresh_db, now)
-    for answer in ("Bereikt", "Ja", "overslaan", "Vragen naar een proefplaatsing", "15 december", "10 uur", "Ja"):
+    for answer in ("Bereikt", "Ja", "overslaan", "Vragen naar een proefplaatsing", "15 december", "10 uur"):
+        chat.send(answer)
+    assert "als doel bij je volgende gesprek" in chat.send("Ja")
+    chat.send("Klopt")
+    assert chat.running is None
+    upcoming = meetings.next_meeting(fresh_db, "42", now)
+    assert [g["text"] for g in meetings.list_goals(fresh_db, "42", upcoming["id"])] == ["Vragen naar een proefplaatsing"]
+    preparing = Chat(fresh_db, now)
+    preparing.send("Ja, voor dat gesprek")
+    assert "Na je vorige gesprek wilde je dit meenemen" not in preparing.text  # not offered twice
+
+
+def test_without_a_date_the_next_preparation_offers_it(fresh_db, now, consenting_user):
+    _, _, chat = look_back(fresh_db, now)
+    for answer in ("Bereikt", "Ja", "overslaan", "Vragen naar een proefplaatsing", "Weet ik nog niet", "Klopt"):
         chat.send(answer)
     assert chat.running is None
     preparing = Chat(fresh_db, now)
-    assert "Wil je doelen toevoegen" in preparing.text
-    reply = preparing.send("Ja, voor dat gesprek")
-    assert '"Vragen naar een proefplaatsing"' in reply
-    preparing.send("Ja")
-    upcoming = meetings.next_meeting(fresh_db, "42", now)
-    assert [g["text"] for g in meetings.list_goals(fresh_db, "42", upcoming["id"])] == ["Vragen naar een proefplaatsing"]
+    preparing.send("Leidinggevende")
+    assert '"Vragen naar een proefplaatsing"' in preparing.send("Weet ik nog niet")
 
 
 def test_erasing_removes_what_was_taken_along(fresh_db, now, consenting_user):

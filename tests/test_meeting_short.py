@@ -25,7 +25,8 @@ def test_kort_gives_the_short_version(fresh_db, now, consenting_user, scheduled)
     assert "voorbeeld" not in chat.send("Een half uur wandelen")
     reply = chat.send("Lang achter een scherm zitten")
     assert "energie" not in reply and "voorstellen" in reply
-    chat.send("Thuiswerken")
+    assert "Klopt dit?" in chat.send("Thuiswerken")
+    chat.send("Klopt")
     assert chat.running is None and "gesprekskaart" in chat.text
     row = only_meeting(fresh_db)
     assert row["status"] == "prepared" and row["proposal"] == "Thuiswerken"

@@ -12,7 +12,7 @@ import re
 from typing import List, Optional
 
 from actions.card import card_dir
-from actions.flows.answers import kind_of
+from actions.flows.answers import is_non_answer, kind_of, own_words
 from actions.flows.base import FlowContext, Reply, Turn
 from actions.flows.registry import Verdict, accept, action, asker, validator
 from actions.flows.table import Step
@@ -50,7 +50,8 @@ def mood_of(turn: Turn) -> str:
 def mood(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     """How it goes: the kind picks the reply; only negative / positive / neutral is kept."""
     kind = mood_of(turn)
-    return accept(kind if kind in ("negative", "positive") else "neutral", kind)
+    text = {"mood_text": turn.clean[:2000]} if kind != "empty" else {}  # for the summary in their words
+    return accept(kind if kind in ("negative", "positive") else "neutral", kind, mood_kind=kind, **text)
 
 
 @validator("checkin.day")
@@ -120,8 +121,9 @@ def goals_question(ctx: FlowContext, step: Step) -> List[Reply]:
 
 @action("checkin.finish")
 def finish(ctx: FlowContext, step: Step) -> List[Reply]:
+    """Store the check-in; the summary comes with the check that follows."""
     data = ctx.data
-    checkins.add_checkin(
+    ctx.data["checkin_id"] = checkins.add_checkin(
         ctx.db, ctx.chat_id, ctx.now,
         mood=data.get("mood"), energy=data.get("energy"), confidence=data.get("confidence"),
         regie=data.get("regie"), energy_why=data.get("energy_why"), confidence_why=data.get("confidence_why"),
@@ -129,11 +131,32 @@ def finish(ctx: FlowContext, step: Step) -> List[Reply]:
         next_step=data.get("next_step"), next_step_date=data.get("next_step_date"),
         summary=summary_text(ctx),
     )
+    return []
+
+
+@asker("checkin.check_question")
+def check_question(ctx: FlowContext, step: Step) -> List[Reply]:
+    return [Reply(f"{summary_text(ctx)}\n{say('engine', 'check')}")]
+
+
+@action("checkin.add_to_summary")
+def add_to_summary(ctx: FlowContext, step: Step) -> List[Reply]:
+    addition = ctx.data.pop("addition", None)
+    if ctx.data.get("check") == "addition" and addition:
+        checkins.add_to_summary(ctx.db, ctx.chat_id, int(ctx.data.get("checkin_id") or 0),
+                                say("checkin", "sum_added", text=addition))
+        ctx.data["addition"] = addition  # for the reply, gone with the draft
+    return []
+
+
+@action("checkin.after_check")
+def after_check(ctx: FlowContext, step: Step) -> List[Reply]:
     # The chart after each check-in with scores: seeing the line grow is part of the point.
     # Not after a crisis, when the scores were left out on purpose.
+    data = ctx.data
     scored = data.get("energy") is not None or data.get("confidence") is not None
     chart = chart_replies(ctx.db, ctx.chat_id, card_dir(ctx.chat_id), ctx.tz, ctx.now) if scored else []
-    return [Reply(summary_text(ctx)), *chart]
+    return [Reply(say("checkin", "closing")), *chart]
 
 
 def summary_text(ctx: FlowContext) -> str:
@@ -143,20 +166,22 @@ def summary_text(ctx: FlowContext) -> str:
     mood_kept = data.get("mood")
     if mood_kept == "after_crisis":
         parts.append(say("checkin", "sum_after_crisis"))
-    elif mood_kept in ("negative", "positive"):
-        parts.append(say("checkin", f"sum_mood_{mood_kept}"))
-    if data.get("energy") is not None:
-        parts.append(say("checkin", "sum_energy", energy=data["energy"]))
-    if data.get("confidence") is not None:
-        parts.append(say("checkin", "sum_confidence", confidence=data["confidence"]))
+    elif data.get("mood_text"):
+        kind = data.get("mood_kind") if data.get("mood_kind") in ("negative", "positive", "mixed") else mood_kept
+        parts.append(say("checkin", f"sum_mood_{kind}", words=own_words(data["mood_text"])))
+    for score in ("energy", "confidence"):
+        if data.get(score) is not None:
+            parts.append(say("checkin", f"sum_{score}", **{score: data[score]}))
+            if data.get(f"{score}_why"):
+                parts.append(say("checkin", f"sum_{score}_why", text=own_words(data[f"{score}_why"])))
     if data.get("regie") is not None:
         parts.append(say("checkin", "sum_regie", regie=data["regie"]))
-    helps = [shorten(data[k]) for k in ("energy_why", "confidence_why")
-             if data.get(k) and kind_of(data[k]) in ("positive", "neutral")]
-    if helps:
-        parts.append(say("checkin", "sum_helps", text="\" en \"".join(helps)))
+        if data.get("regie_why"):
+            parts.append(say("checkin", "sum_regie_why", text=own_words(data["regie_why"])))
+    if data.get("goals_update") and not is_non_answer(data["goals_update"]):
+        parts.append(say("checkin", "sum_goals", text=own_words(data["goals_update"])))
     if data.get("went_well"):
-        parts.append(say("checkin", "sum_went_well", text=shorten(data["went_well"])))
+        parts.append(say("checkin", "sum_went_well", text=own_words(data["went_well"])))
     if data.get("next_step"):
         when = data.get("next_step_date")
         if when and re.fullmatch(r"\d{4}-\d{2}-\d{2}", when):
@@ -168,7 +193,6 @@ def summary_text(ctx: FlowContext) -> str:
             parts.append(say("checkin", "sum_next", text=shorten(data["next_step"])))
     if len(parts) <= 2 and not data.get("next_step"):
         parts.append(say("checkin", "sum_nothing"))
-    parts.append(say("checkin", "sum_close"))
     return " ".join(parts)
 
 

@@ -13,6 +13,7 @@ from typing import Any, Dict, List
 
 from actions import card
 from actions.calendar_ics import ics_replies
+from actions.flows.answers import own_words
 from actions.flows.base import FlowContext, Reply, Turn
 from actions.flows.registry import Verdict, accept, action, asker, goto, retry, validator
 from actions.flows.table import END, Step, step_buttons
@@ -260,6 +261,7 @@ def take_carried(ctx: FlowContext, step: Step) -> List[Reply]:
     if ctx.data.get("carried_taken") == "yes":
         goal_id = meetings.add_goal(ctx.db, ctx.chat_id, ctx.data["meeting_id"], str(ctx.data["carried_text"]),
                                     ctx.now)
+        ctx.data["goal_quote"] = shorten(str(ctx.data["carried_text"]))
         ctx.data.setdefault("goal_ids", []).append(goal_id)
         ctx.data["goal_count"] = _goal_count(ctx)
     return []
@@ -290,6 +292,7 @@ def _store_goal(ctx: FlowContext, text: str) -> List[Reply]:
     if ctx.data["vague"]:
         followed_up.append(goal_id)  # one follow-up per goal, never a second
     ctx.data["goal_count"] = _goal_count(ctx)
+    ctx.data["goal_quote"] = shorten(text)
     return replies
 
 
@@ -333,11 +336,6 @@ def more_goals(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     if len(text) >= 10:
         return Verdict(True, "typed", replies=_store_goal(ctx, turn.clean))
     return retry()
-
-
-@action("meeting.finish_goals")
-def finish_goals(ctx: FlowContext, step: Step) -> List[Reply]:
-    return _finish(ctx, goals_only=True)
 
 
 # --- what I can and can't do, energy, proposal, questions --------------------------------
@@ -394,6 +392,7 @@ def save_proposal(ctx: FlowContext, step: Step) -> List[Reply]:
     text = clean_text(str(ctx.data.get("proposal") or ""))
     replies = _privacy(ctx, text)
     meetings.set_proposal(ctx.db, ctx.chat_id, ctx.data["meeting_id"], text)
+    ctx.data["proposal_quote"] = own_words(text)
     return replies
 
 
@@ -410,27 +409,68 @@ def save_questions(ctx: FlowContext, step: Step) -> List[Reply]:
 
 @action("meeting.finish")
 def finish(ctx: FlowContext, step: Step) -> List[Reply]:
-    return _finish(ctx)
+    if _meeting(ctx).get("status") != "done":
+        meetings.update_meeting(ctx.db, ctx.chat_id, int(ctx.data["meeting_id"]), status="prepared")
+    return []
 
 
-def _finish(ctx: FlowContext, goals_only: bool = False) -> List[Reply]:
-    meeting_id = int(ctx.data["meeting_id"])
+@asker("meeting.check_question")
+def check_question(ctx: FlowContext, step: Step) -> List[Reply]:
+    return [Reply(f"{summary_text(ctx)}\n{say('engine', 'check')}")]
+
+
+def summary_text(ctx: FlowContext) -> str:
+    """The preparation in the user's own words."""
     meeting = _meeting(ctx)
-    if meeting.get("status") != "done":
-        meetings.update_meeting(ctx.db, ctx.chat_id, meeting_id, status="prepared")
+    meeting_id = int(ctx.data["meeting_id"])
     who_label = card.who_label(meeting.get("with_whom"))
     starts_at = parse_iso(meeting.get("starts_at"))
-    replies: List[Reply] = []
-    if goals_only:
-        replies.append(Reply(say("meeting", "goals_added", who=who_label)))
+    parts = [say("meeting", "summary_intro")]
+    if starts_at:
+        parts.append(say("meeting", "sum_who_when", who=who_label, when=format_dutch(starts_at, ctx.tz)))
     else:
-        count = _goal_count(ctx)
-        goals = say("meeting", "goals_one") if count == 1 else say("meeting", "goals_many", n=count)
-        if starts_at:
-            when = format_dutch(starts_at, ctx.tz)
-            replies.append(Reply(say("meeting", "summary", who=who_label, when=when, goals=goals)))
-        else:
-            replies.append(Reply(say("meeting", "summary_no_when", who=who_label, goals=goals)))
+        parts.append(say("meeting", "sum_who", who=who_label))
+    goals = [own_words(g["text"]) for g in meetings.list_goals(ctx.db, ctx.chat_id, meeting_id)]
+    if len(goals) == 1:
+        parts.append(say("meeting", "sum_goal", text=goals[0]))
+    elif goals:
+        parts.append(say("meeting", "sum_goals", first=goals[0], second=goals[1]))
+    for kind in ("can", "cannot"):
+        rows = meetings.list_statements(ctx.db, ctx.chat_id, meeting_id, kind)
+        if rows and rows[0].get("text"):
+            parts.append(say("meeting", f"sum_{kind}", text=own_words(rows[0]["text"])))
+    if meeting.get("proposal"):
+        parts.append(say("meeting", "sum_proposal", text=own_words(meeting["proposal"])))
+    questions = meetings.list_questions(ctx.db, ctx.chat_id, meeting_id)
+    if questions:
+        parts.append(say("meeting", "sum_question", text=own_words(questions[0]["text"])))
+    return " ".join(parts)
+
+
+@action("meeting.add_to_card")
+def add_to_card(ctx: FlowContext, step: Step) -> List[Reply]:
+    addition = ctx.data.get("addition")
+    if ctx.data.get("check") == "addition" and addition:
+        meetings.add_question(ctx.db, ctx.chat_id, int(ctx.data["meeting_id"]), clean_text(addition), ctx.now)
+    return []
+
+
+@action("meeting.send_card")
+def send_card(ctx: FlowContext, step: Step) -> List[Reply]:
+    return _send_card(ctx, [Reply(say("meeting", "prepared"))])
+
+
+@action("meeting.finish_goals")
+def finish_goals(ctx: FlowContext, step: Step) -> List[Reply]:
+    who_label = card.who_label(_meeting(ctx).get("with_whom"))
+    return _send_card(ctx, [Reply(say("meeting", "goals_added", who=who_label))], goals_only=True)
+
+
+def _send_card(ctx: FlowContext, replies: List[Reply], goals_only: bool = False) -> List[Reply]:
+    meeting_id = int(ctx.data["meeting_id"])
+    if goals_only and _meeting(ctx).get("status") != "done":
+        meetings.update_meeting(ctx.db, ctx.chat_id, meeting_id, status="prepared")
+    starts_at = parse_iso(_meeting(ctx).get("starts_at"))
     replies.append(Reply(say("meeting", "card_intro")))
     replies.extend(card.card_replies(ctx.db, ctx.chat_id, meeting_id, tz=ctx.tz))
     if starts_at and schedule_reminders(ctx, meeting_id, starts_at) and not goals_only:

@@ -19,6 +19,7 @@ import random
 import re
 from typing import Any
 
+from actions.flows.answers import kind_of
 from actions.flows.base import FlowContext, Reply, Turn
 from actions.flows.registry import Verdict, accept, action, asker, goto, retry, validator
 from actions.flows.table import Step, button_payload, step_buttons
@@ -223,6 +224,13 @@ def back(ctx: FlowContext, step: Step) -> list[Reply] | None:
 
 # --- feedback -------------------------------------------------------------------------
 
+@validator("practice.own_view")
+def own_view(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """Their own view first; after an empty or negative one the feedback affirms the effort, no praise."""
+    kind = kind_of(turn.clean)
+    return accept(turn.clean, kind, hard=kind in ("empty", "negative"))
+
+
 @action("practice.feedback")
 def feedback(ctx: FlowContext, step: Step) -> list[Reply]:
     data = ctx.data
@@ -232,12 +240,13 @@ def feedback(ctx: FlowContext, step: Step) -> list[Reply]:
     earlier = store.progress(ctx.db, ctx.chat_id)
     attempt_id = store.record_attempt(ctx.db, ctx.chat_id, scenario_id, scores.as_dict(), len(turns), ctx.now)
 
+    hard = bool(data.get("hard"))
     well = [skill for skill in SKILLS if getattr(scores, skill)]
-    first = _say("fb_affirm")  # affirm first, always
+    first = _say("fb_affirm_hard" if hard else "fb_affirm")  # affirm first, always
     if well:
         first += "\n" + _say("fb_went_well", skills="\n".join(_say(f"well_{s}") for s in well))
     else:
-        first += " " + _say("fb_none")
+        first = _say("fb_none") if hard else f"{first} {_say('fb_none')}"
     quote_skill = next((s for s in QUOTE_ORDER if getattr(scores, s)), None)
     if quote_skill:
         quote = fragment_for(turns, quote_skill)

@@ -29,6 +29,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 import yaml
 
+from actions.flows.answers import own_words
 from actions.flows.base import ASKED_AGAIN, DONE, Button, Flow, FlowContext, Reply, Turn, advance
 from actions.flows.registry import ACTIONS, ASKERS, GOTO, VALIDATORS
 from regiecoach.commands import intent_payload, parse_payload
@@ -38,6 +39,7 @@ from regiecoach.texts import CONTENT_DIR, load, say
 FLOWS_DIR = CONTENT_DIR / "flows"
 END = "END"
 KINDS = ("empty", "negative", "mixed", "positive", "neutral")
+LONG_ANSWER = 300  # a story, not an answer: acknowledged before the reflection
 # A button of a flow table sends its stable id, never its title: /choose{"option":"<id>"}.
 CHOOSE_INTENT = "choose"
 
@@ -278,8 +280,11 @@ class TableFlow(Flow):
         known = facts if facts is not None else ctx.data
         values = {name: _quote(known.get(slot)) for name, slot in (step.values if step else {}).items()}
         if facts is not None and isinstance(facts.get("answer"), str):
-            values.setdefault("words", _quote(facts["answer"]))  # a reply may quote the answer: {words}
-        return say(content, key, **values)
+            values.setdefault("words", own_words(facts["answer"]))  # a reply may quote the answer: {words}
+        text = say(content, key, **values)
+        if facts is not None and len(str(facts.get("answer") or "")) > LONG_ANSWER and "long_answer" in load(content):
+            text = f"{say(content, 'long_answer')} {text}"  # a story is acknowledged before the reflection
+        return text
 
     def buttons(self, step: Step) -> List[Button]:
         return step_buttons(step)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from actions.flows.answers import is_non_answer, kind_of
+from actions.flows.answers import check_answer, is_non_answer, kind_of
 from actions.flows.base import FlowContext, Reply, Turn
 from actions.flows.registry import Verdict, accept, retry, validator
 from actions.flows.table import Step, chosen_option
@@ -188,3 +188,25 @@ def when_confirm(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     if result.moment is not None and result.has_time and not result.in_past:
         return _pending(ctx, step, result.moment)
     return retry(_said(step, "unclear"))
+
+
+# --- "Klopt dit? Wil je iets toevoegen?" after a summary ------------------------------
+
+@validator("check")
+def check(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """'fine' ("ja", "klopt", "nee, dat was het"), 'change' ("klopt niet": ask what), or
+    'addition' (anything with content, kept under `addition`)."""
+    if turn.option:
+        return retry()
+    answer = check_answer(turn.clean)
+    if answer == "addition":
+        return accept("addition", kind_of(turn.clean), addition=turn.clean[:MAX_TEXT])
+    return accept(answer, "empty")
+
+
+@validator("check_more")
+def check_more(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+    """After "Wat wil je anders of erbij?": their words, or nothing after all."""
+    if is_non_answer(turn.clean) or turn.option:
+        return accept("fine", "empty")
+    return accept("addition", kind_of(turn.clean), addition=turn.clean[:MAX_TEXT])
