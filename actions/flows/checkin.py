@@ -50,8 +50,10 @@ def mood_of(turn: Turn) -> str:
 def mood(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     """How it goes: the kind picks the reply; only negative / positive / neutral is kept."""
     kind = mood_of(turn)
-    text = {"mood_text": turn.clean[:2000]} if kind != "empty" else {}  # for the summary in their words
-    return accept(kind if kind in ("negative", "positive") else "neutral", kind, mood_kind=kind, **text)
+    extra = {"mood_kind": kind}
+    if kind != "empty":
+        extra["mood_text"] = turn.clean[:2000]  # for the summary in their words
+    return Verdict(True, kind if kind in ("negative", "positive") else "neutral", kind, extra=extra)
 
 
 @validator("checkin.day")
