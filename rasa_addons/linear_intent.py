@@ -219,6 +219,12 @@ class LinearIntentModel:
         if unexpected:
             raise ValueError(f"unexpected types in {path.name}: {sorted(unexpected)}")
         pipeline = sio.load(path, trusted=sorted(SAFE_TYPES))
+        # Scoring multiplies the sparse features by coef_.T. With coef_ in
+        # Fortran order that transpose is C-contiguous, so scipy uses it in
+        # place instead of copying the whole matrix each parse: 12 -> 4 ms a
+        # message, the same numbers.
+        classifier = pipeline.steps[-1][1]
+        classifier.coef_ = np.asfortranarray(classifier.coef_)
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         return cls(float(meta["c"]), meta["tables"], bool(meta["augment"]), pipeline=pipeline)
 
