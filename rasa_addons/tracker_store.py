@@ -32,11 +32,13 @@ def _wal(dbapi_connection: Any, _record: Any) -> None:
 
 
 class LocalSQLTrackerStore(SQLTrackerStore):
+    engine: sa.engine.Engine
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             opened_per_session = self.engine
-            self.engine = sa.create_engine(opened_per_session.url, poolclass=sa.pool.SingletonThreadPool)
+            kept_open = sa.create_engine(opened_per_session.url, poolclass=sa.pool.SingletonThreadPool)
+            sa.event.listen(kept_open, "connect", _wal)
+            self.engine, self.sessionmaker = kept_open, sa.orm.session.sessionmaker(bind=kept_open)
             opened_per_session.dispose()
-            sa.event.listen(self.engine, "connect", _wal)
-            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
