@@ -24,6 +24,11 @@ def main() -> None:
     if not token:
         raise SystemExit("REGIECOACH_RASA_TOKEN ontbreekt")
     sys.argv = rasa_argv(sys.argv[1:], token)
+    # Before anything imports TensorFlow (Rasa's policies do): skops, which
+    # loads our intent model, looks up the module of ~860 types in every
+    # loaded module when it is imported, and TensorFlow loads thousands.
+    import skops.io  # noqa: F401
+
     from bot import rasa_speedups
 
     rasa_speedups.install()
