@@ -4,7 +4,6 @@ time zone, and conversion between Rasa and flow objects."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from typing import Any, Callable, Dict, List, Optional
 
@@ -12,10 +11,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlite_utils import Database
 
-from actions.content import say
 from actions.flows.base import Button, Reply, Turn
-from bot.config import get_settings
-from bot.storage import open_db
+from regiecoach.config import get_settings
+from regiecoach.storage import open_db
+from regiecoach.texts import say
 
 _db: Optional[Database] = None
 _db_path: Optional[str] = None
@@ -102,7 +101,3 @@ def page_buttons(page: int, pages: int, payload: Callable[[int], str]) -> List[B
         buttons.append((say("pages", "next"), payload(page + 1)))
     return buttons
 
-
-def intent_payload(intent: str, **entities: Any) -> str:
-    """A button payload that sends an intent with entities: /list_goals{"goal_id":"7"}."""
-    return f"/{intent}" + json.dumps({k: str(v) for k, v in entities.items()}, separators=(",", ":"))

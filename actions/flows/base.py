@@ -8,7 +8,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlite_utils import Database
 
-from actions.content import say
+from regiecoach.dutch.answers import yes_no
+from regiecoach.texts import say
 
 DONE = "done"
 # In ctx.data: the step whose question was not understood once and is asked again.
@@ -40,6 +41,10 @@ class Turn:
     @property
     def clean(self) -> str:
         return " ".join((self.text or "").split())
+
+    def yes_no(self, sure: float = 0.0, yes_title: str = "", no_title: str = "") -> str:
+        """'yes', 'no' or '' (see regiecoach.dutch.answers.yes_no)."""
+        return yes_no(self.text, self.intent, self.confidence, sure, yes_title, no_title)
 
 
 @dataclass
