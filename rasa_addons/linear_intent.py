@@ -59,8 +59,13 @@ from regiecoach.crisis import normalise
 log = logging.getLogger(__name__)
 MODEL_FILE = "linear_intent.skops"
 META_FILE = "linear_intent.json"
-# Words that turn the polarity of the mood word right after them around.
-NEGATORS = frozenset({"niet", "nie", "ni", "geen", "weinig", "minder", "nauwelijks", "amper", "nooit", "zonder"})
+# Words that turn the polarity of a mood word shortly after them around.
+NEGATORS = frozenset({"niet", "nie", "ni", "geen", "weinig", "minder", "nauwelijks", "amper", "nooit", "zonder",
+                      "nergens", "niks", "niets"})
+# A negation reaches this many words ahead ("niet zo goed", "geen echte energie"),
+# but not past a word that starts a new thought ("niet moe maar wel blij").
+NEGATION_REACH = 3
+NEGATION_STOPS = frozenset({"maar", "wel", "en", "want", "dus", "toch", "alleen"})
 POSITIVE, NEGATIVE = "positief", "negatief"
 # The only types skops may rebuild when a model is loaded: our own pipeline.
 SAFE_TYPES = frozenset({
@@ -77,8 +82,9 @@ class LookupMarker:
 
     Every item of one table then counts as the same word, so a medicine or an
     abbreviation the training sentences never used still points the right way.
-    The `positief` and `negatief` tables are mood words: a negator right before
-    one flips it ("geen energie" is negative, "minder pijn" positive).
+    The `positief` and `negatief` tables are mood words: a negator shortly
+    before one flips it ("geen energie" and "niet zo goed" are negative,
+    "minder pijn" positive).
     With `stem=True` the words are also reduced to their Dutch stem. A last
     marker names the first word ("zzeerstehoe"): "hoe bereid ik me voor" asks
     for tips (werkwijzer), "help me voorbereiden" asks to prepare a meeting.
@@ -98,10 +104,8 @@ class LookupMarker:
         for name, pattern in self._patterns.items():
             for match in pattern.finditer(text):
                 label = name
-                if name in (POSITIVE, NEGATIVE):
-                    before = text[: match.start()].split()[-1:]
-                    if before and before[0] in NEGATORS:
-                        label = NEGATIVE if name == POSITIVE else POSITIVE
+                if name in (POSITIVE, NEGATIVE) and negated(text[: match.start()].split()):
+                    label = NEGATIVE if name == POSITIVE else POSITIVE
                 found.append("zz" + label.replace("_", ""))
         return found
 
@@ -112,6 +116,16 @@ class LookupMarker:
             words = _stemmer().stemWords(words)
         first = ["zzeerste" + words[0]] if words else []
         return " ".join(words + self.markers(normalised) + first)
+
+
+def negated(words_before: List[str]) -> bool:
+    """Whether a negator stands within NEGATION_REACH words before a mood word."""
+    for word in reversed(words_before[-NEGATION_REACH:]):
+        if word in NEGATORS:
+            return True
+        if word in NEGATION_STOPS:
+            return False
+    return False
 
 
 VOWELS = frozenset("aeiouy")

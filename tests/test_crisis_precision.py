@@ -41,3 +41,15 @@ def test_model_keeps_idioms_out_and_never_misses_a_crisis(stack):
     for key in ("crisis", "ambiguous"):
         missed = [t for t, i in zip(crisis_set[key], _intents(stack, crisis_set[key])) if i != "crisis"]
         assert not missed, f"{key}: no crisis reply for {missed}"
+
+
+# Laughing and exaggeration, written for this test (not in data/nlu and not in
+# the crisis set): the bot once answered "ik lach me dood" with "Dat klinkt zwaar".
+LAUGHING_IDIOMS = ["ik lach me dood", "haha ik lach me echt kapot om die meme",
+                   "ik lig helemaal dubbel van die grap"]
+
+
+@pytest.mark.e2e
+def test_laughing_idioms_get_neither_the_sad_nor_the_crisis_reply(stack):
+    intents = dict(zip(LAUGHING_IDIOMS, _intents(stack, LAUGHING_IDIOMS)))
+    assert all(i not in ("mood_negative", "crisis") for i in intents.values()), intents

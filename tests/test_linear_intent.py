@@ -56,6 +56,16 @@ def test_lookup_marker_flips_mood_words_after_a_negation():
     assert "zzpositief" in marker("ik heb weer energie")
 
 
+def test_a_negation_reaches_a_few_words_ahead_but_not_past_a_new_thought():
+    marker = LookupMarker({"positief": ["goed", "zin in", "blij"], "negatief": ["moe"]})
+    assert "zzpositief" not in marker("het gaat niet zo goed")
+    assert "zznegatief" in marker("nee eerlijk gezegd niet echt goed")
+    assert "zznegatief" in marker("ik heb nergens zin in")
+    # "niet moe" is good news, and "maar wel" keeps the negation off "blij"
+    assert marker("ik ben niet moe maar wel blij").split().count("zzpositief") == 2
+    assert "zznegatief" not in marker("niet dat ik het wist, ik ben blij")
+
+
 def test_lookup_marker_stems_dutch_words_but_keeps_markers():
     marker = LookupMarker({"werk": ["gesprekken"]}, stem=True)
     assert marker("gesprekken") == "gesprek zzwerk zzeerstegesprek"
