@@ -226,3 +226,15 @@ def m008_one_open_checkin(db: Database) -> None:
         f" and id not in (select max(id) from reminders where {series} group by chat_id)"
     )
     db.execute(f"create unique index reminders_one_open_checkin on reminders (chat_id) where {series}")
+
+
+@migrations()
+def m009_flow_turns(db: Database) -> None:
+    # A flow step applied for one incoming message (by its update key), with
+    # the replies of that turn: when Rasa runs the turn again the step is not
+    # applied twice. Pruned after two days (the bridge gives up after one).
+    _t(db, "flow_turns").create(
+        {"chat_id": str, "update_key": str, "call": str, "replies": str, "running": str, "created_at": str},
+        pk=("chat_id", "update_key", "call"),
+    )
+    _t(db, "flow_turns").create_index(["created_at"])
