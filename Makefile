@@ -41,10 +41,10 @@ train-ci: venv
 	$(PY) -m bot train --config config.ci.yml
 
 lint: venv
-	$(VENV)/bin/ruff check bot actions rasa_addons scripts tests bench
+	$(VENV)/bin/ruff check regiecoach bot actions rasa_addons scripts tests bench
 
 typecheck: venv
-	$(VENV)/bin/mypy bot actions rasa_addons
+	$(VENV)/bin/mypy regiecoach bot actions rasa_addons
 
 validate: venv
 	$(VENV)/bin/rasa data validate --fail-on-warnings

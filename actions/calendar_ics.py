@@ -20,10 +20,10 @@ from sqlite_utils import Database
 
 from actions.card import card_dir, who_label
 from actions.common import intent_payload
-from actions.content import say
 from actions.flows.base import Reply
-from bot.config import BOT_USERNAME_FILE, get_settings
-from bot.storage import meetings, parse_iso
+from regiecoach.config import BOT_USERNAME_FILE, get_settings
+from regiecoach.storage import meetings, parse_iso
+from regiecoach.texts import say
 
 ALARM_AT = dt.time(19, 0)  # the evening before, like the meeting_before reminder
 DURATION = dt.timedelta(hours=1)  # we never ask how long a meeting takes; an hour is a fair default

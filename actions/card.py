@@ -18,11 +18,11 @@ from fpdf import FPDF
 from sqlite_utils import Database
 
 from actions import scherpe_foto
-from actions.content import say
-from actions.dutch_dates import format_dutch
 from actions.flows.base import Reply
-from bot.config import get_settings
-from bot.storage import meetings, parse_iso, practice
+from regiecoach.config import get_settings
+from regiecoach.dutch.dates import format_dutch
+from regiecoach.storage import meetings, parse_iso, practice
+from regiecoach.texts import say
 
 # Words that name a diagnosis. Used for the gentle privacy hint and to keep
 # them off the manager's card. Lower case, no diacritics.

@@ -12,10 +12,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlite_utils import Database
 
-from actions.content import say
 from actions.flows.base import Button, Reply, Turn
-from bot.config import get_settings
-from bot.storage import open_db
+from regiecoach.config import get_settings
+from regiecoach.storage import open_db
+from regiecoach.texts import say
 
 _db: Optional[Database] = None
 _db_path: Optional[str] = None

@@ -11,11 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import chat_id, entities, get_db, now, send, turn_from_tracker, tz, update_key
-from actions.content import say
 from actions.flows import engine
 from actions.flows.base import Reply
 from actions.flows.onboarding import menu
-from bot.storage import drafts, users
+from regiecoach.storage import drafts, users
+from regiecoach.texts import say
 
 
 class ActionStartFlow(Action):

@@ -16,11 +16,11 @@ from sqlite_utils import Database
 
 from actions import card, scherpe_foto
 from actions.common import chat_id, get_db, intent_payload, now, page_buttons, send, tz
-from actions.content import say
-from actions.dutch_dates import format_dutch
 from actions.flows.base import Reply
 from actions.progress_chart import chart_replies
-from bot.storage import checkins, meetings, parse_iso, users
+from regiecoach.dutch.dates import format_dutch
+from regiecoach.storage import checkins, meetings, parse_iso, users
+from regiecoach.texts import say
 
 
 def _entities(tracker: Tracker) -> Dict[str, Any]:

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlite_utils import Database
 
 from actions.card import FONT_DIR, CardContent, card_content, pdf_safe
-from actions.content import say
+from regiecoach.texts import say
 
 WIDTH, MAX_HEIGHT = 1080, 1920  # a 9:16 phone screen
 MARGIN = 72

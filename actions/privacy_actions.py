@@ -11,11 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import chat_id, get_db, now, send
-from actions.content import say
 from actions.flows.base import Reply
 from actions.flows.figures import export_line
-from bot.config import get_settings
-from bot.storage import privacy
+from regiecoach.config import get_settings
+from regiecoach.storage import privacy
+from regiecoach.texts import say
 
 TABLE_NAMES_NL = {
     "users": "instellingen",

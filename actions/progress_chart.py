@@ -21,10 +21,10 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 from sqlite_utils import Database  # noqa: E402
 
-from actions.content import say  # noqa: E402
 from actions.flows.base import Reply  # noqa: E402
-from bot.storage import checkins, meetings  # noqa: E402
-from bot.storage.db import parse_iso  # noqa: E402
+from regiecoach.storage import checkins, meetings  # noqa: E402
+from regiecoach.storage.db import parse_iso  # noqa: E402
+from regiecoach.texts import say  # noqa: E402
 
 # (column, content key, colour, marker, line style). Okabe-Ito blue, orange, bluish green.
 SERIES = (

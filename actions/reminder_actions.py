@@ -22,14 +22,14 @@ from sqlite_utils import Database
 from actions.calendar_ics import ics_replies
 from actions.card import who_label
 from actions.common import chat_id, entities, get_db, intent_payload, now, page_buttons, send, tz
-from actions.content import say
 from actions.flows.base import Button, Reply
 from actions.flows.timeline import BY_KEY, format_day
-from bot.storage import meetings, parse_iso, users
-from bot.storage import reminders as store
+from regiecoach.storage import meetings, parse_iso, users
+from regiecoach.storage import reminders as store
+from regiecoach.texts import say
 
 try:
-    from actions.dutch_dates import format_dutch
+    from regiecoach.dutch.dates import format_dutch
 except ImportError:  # pragma: no cover
     format_dutch = None  # type: ignore[assignment]
 

@@ -17,9 +17,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from sqlite_utils import Database
 
-from actions.content import say
-from actions.dutch_dates import format_dutch
-from bot.storage import checkins, meetings, parse_iso
+from regiecoach.dutch.dates import format_dutch
+from regiecoach.storage import checkins, meetings, parse_iso
+from regiecoach.texts import say
 
 Keep = Callable[[Optional[str]], str]
 SCORES = ("energy", "confidence", "regie")

@@ -45,9 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fake_bot_api import FakeBotApi  # noqa: E402
 from bot.bridge import RasaClient  # noqa: E402
-from bot.config import ROOT, Settings, get_settings  # noqa: E402
 from bot.launcher import TRAIN_LOCK, Services, service_env, start_services  # noqa: E402
-from bot.storage import iso, open_db  # noqa: E402
+from regiecoach.config import ROOT, Settings, get_settings  # noqa: E402
+from regiecoach.storage import iso, open_db  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 RASA_PORT, ACTIONS_PORT = 6705, 6755
@@ -388,7 +388,7 @@ def daytime_zone() -> str:
     by quiet hours when the bench runs at night (the rules themselves are tested)."""
     from zoneinfo import ZoneInfo
 
-    from bot.storage.reminders import in_quiet_hours
+    from regiecoach.storage.reminders import in_quiet_hours
 
     for name in ("Europe/Amsterdam", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Asia/Kolkata",
                  "Pacific/Auckland", "America/Sao_Paulo", "Asia/Dubai"):

@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.run_bench import rest_user, rss_mb, run_users  # noqa: E402
 from bot.bridge import RasaClient  # noqa: E402
-from bot.config import ROOT, get_settings  # noqa: E402
 from bot.launcher import healthy, service_env  # noqa: E402
+from regiecoach.config import ROOT, get_settings  # noqa: E402
 
 RASA_PORT, ACTIONS_PORT, REDIS_PORT = 6706, 6756, 6790  # beside make bench's ports
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from bot.config import ROOT, get_settings
+from regiecoach.config import ROOT, get_settings
 
 
 def _logging() -> None:

@@ -16,10 +16,10 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.bridge import Bridge, RasaClient, RasaUnavailable
-from bot.config import Settings
 from bot.launcher import Services
 from bot.local_chat import TerminalChannel, chat_loop, stdin_reader
-from bot.storage import conversations, open_db, privacy
+from regiecoach.config import Settings
+from regiecoach.storage import conversations, open_db, privacy
 
 log = logging.getLogger(__name__)
 

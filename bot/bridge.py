@@ -29,10 +29,10 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tupl
 import httpx
 from sqlite_utils import Database
 
-from actions.content import say
-from bot.crisis import is_crisis
-from bot.storage import conversations, privacy, users
-from bot.storage.db import parse_iso, utcnow
+from regiecoach.crisis import is_crisis
+from regiecoach.storage import conversations, privacy, users
+from regiecoach.storage.db import parse_iso, utcnow
+from regiecoach.texts import say
 
 log = logging.getLogger(__name__)
 

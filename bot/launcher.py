@@ -22,7 +22,7 @@ from typing import Dict, Iterator, List, Optional
 
 import httpx
 
-from bot.config import ROOT, Settings
+from regiecoach.config import ROOT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ TRAIN_LOCK = Path("/tmp/regiecoach-train.lock")
 # What a trained model depends on besides data/: our NLU components, the
 # in-repo modules they import and the files those read. A change in any of
 # them retrains (tests/test_launcher.py checks the list is complete).
-MODEL_CODE = ("rasa_addons", "bot/__init__.py", "bot/crisis.py", "content/crisis_lexicon.yml")
+MODEL_CODE = ("rasa_addons", "regiecoach/__init__.py", "regiecoach/crisis.py", "content/crisis_lexicon.yml")
 
 
 def model_inputs(config: Path) -> List[Path]:

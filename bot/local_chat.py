@@ -14,7 +14,7 @@ import uuid
 from typing import Callable, List, Optional, Sequence, TextIO, Tuple
 
 from bot.bridge import Bridge, OutMessage
-from bot.commands import payload_for_command
+from regiecoach.commands import payload_for_command
 
 
 class TerminalChannel:

@@ -15,10 +15,10 @@ import json
 import sys
 from collections.abc import Sequence
 
-from bot.config import get_settings
 from bot.operator_cli import parse_operator_args
-from bot.storage import iso, open_db, users, utcnow
-from bot.storage import reminders as store
+from regiecoach.config import get_settings
+from regiecoach.storage import iso, open_db, users, utcnow
+from regiecoach.storage import reminders as store
 
 KINDS = ("checkin", "meeting_before", "meeting_morning", "meeting_after", "milestone", "nudge")
 

@@ -6,7 +6,7 @@ runs the bot, beside the study's figures (issue 15).
 
 It only reads the database (safe while the bot runs) and writes a Markdown or
 JSON file plus a PNG chart into --out. The rules (opt-in only, k-anonymity,
-rounding, weeks) live in bot/storage/outcomes.py.
+rounding, weeks) live in regiecoach/storage/outcomes.py.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from bot.config import get_settings
 from bot.operator_cli import parse_operator_args
-from bot.storage import outcomes, utcnow
-from bot.storage.outcomes import Figure, Outcomes, ReportError
+from regiecoach.config import get_settings
+from regiecoach.storage import outcomes, utcnow
+from regiecoach.storage.outcomes import Figure, Outcomes, ReportError
 
 TITLE = "Regiecoach: anonieme uitkomstcijfers"
 DEMO_USERS = 200

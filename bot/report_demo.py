@@ -11,7 +11,7 @@ from typing import Optional
 
 from sqlite_utils import Database
 
-from bot.storage import checkins, meetings, open_db, practice, reminders, users
+from regiecoach.storage import checkins, meetings, open_db, practice, reminders, users
 
 WHO = ("bedrijfsarts", "leidinggevende", "arbeidsdeskundige", "casemanager")
 WHO_WEIGHTS = (5, 3, 1, 1)

@@ -28,8 +28,8 @@ from typing import Any, Protocol
 from sqlite_utils import Database
 
 from bot import ratelimit
-from bot.storage import open_db, parse_iso, users, utcnow
-from bot.storage import reminders as store
+from regiecoach.storage import open_db, parse_iso, users, utcnow
+from regiecoach.storage import reminders as store
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class Scheduler:
         self.clock = clock
         self.concurrency = concurrency
         if tz is None:
-            from bot.config import get_settings
+            from regiecoach.config import get_settings
 
             tz = get_settings().tz
         self.tz = tz

@@ -32,15 +32,15 @@ from telegram.ext import (
     filters,
 )
 
-from actions.content import say
 from bot.bridge import CRISIS_PAYLOAD, Bridge, ChatBlocked, OutMessage, PermanentSendError, utf16_fit
-from bot.commands import payload_for_command
-from bot.config import get_settings
-from bot.crisis import is_crisis
 from bot.ratelimit import RateLimiter
-from bot.storage import conversations
-from bot.storage.db import utcnow
 from bot.telegram_manners import introduce, typing_while_slow
+from regiecoach.commands import payload_for_command
+from regiecoach.config import get_settings
+from regiecoach.crisis import is_crisis
+from regiecoach.storage import conversations
+from regiecoach.storage.db import utcnow
+from regiecoach.texts import say
 
 log = logging.getLogger(__name__)
 

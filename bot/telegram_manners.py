@@ -16,9 +16,9 @@ from telegram import BotCommand
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from actions.content import say
-from bot.commands import COMMANDS
-from bot.config import BOT_USERNAME_FILE
+from regiecoach.commands import COMMANDS
+from regiecoach.config import BOT_USERNAME_FILE
+from regiecoach.texts import say
 
 log = logging.getLogger(__name__)
 

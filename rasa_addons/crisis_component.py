@@ -23,7 +23,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.crisis import is_crisis
+from regiecoach.crisis import is_crisis
 
 
 @DefaultV1Recipe.register(

@@ -53,7 +53,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from bot.crisis import normalise
+from regiecoach.crisis import normalise
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "linear_intent.skops"

@@ -36,7 +36,7 @@ def example_checkins() -> List[Dict[str, Any]]:
 def build_example(db: Database, now: dt.datetime = NOW, chat_id: str = CHAT) -> int:
     """A made-up course: check-ins, two past meetings with goals looked back on,
     and the next meeting prepared. Returns the id of that next meeting."""
-    from bot.storage import checkins, meetings, users
+    from regiecoach.storage import checkins, meetings, users
 
     users.set_consent(db, chat_id, True, now - dt.timedelta(days=150))
     for row in example_checkins():
@@ -71,7 +71,7 @@ def main() -> int:
     os.environ["REGIECOACH_DATA_DIR"] = str(workdir)  # before any settings are read
     from actions.phone_card import render_phone_card
     from actions.progress_chart import meeting_marks, render_chart
-    from bot.storage import open_db
+    from regiecoach.storage import open_db
 
     try:
         db = open_db(workdir / "voorbeeld.db")

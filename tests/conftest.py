@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import ROOT, get_settings
 from bot.launcher import start_services
-from bot.storage import open_db
+from regiecoach.config import ROOT, get_settings
+from regiecoach.storage import open_db
 
 AMS = ZoneInfo("Europe/Amsterdam")
 FIXED_NOW = {"REGIECOACH_NOW": "2026-11-22T09:00:00+00:00"}
@@ -52,7 +52,7 @@ def scheduled(monkeypatch):
 
 @pytest.fixture
 def consenting_user(fresh_db, now):
-    from bot.storage import users
+    from regiecoach.storage import users
 
     users.set_consent(fresh_db, "42", True, now)
     users.update_settings(fresh_db, "42", work_status="employed")

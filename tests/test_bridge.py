@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from actions.content import say
 from bot.bridge import Bridge, ChatBlocked, OutMessage, merge_rasa_messages, split_long
-from bot.storage import conversations, users
+from regiecoach.storage import conversations, users
+from regiecoach.texts import say
 from tests.fakes import RecordingChannel, ScriptedRasa
 
 

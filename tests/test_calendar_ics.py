@@ -13,9 +13,9 @@ from icalendar import Calendar
 
 from actions import calendar_ics
 from actions.reminder_actions import apply_action
-from bot.config import BOT_USERNAME_FILE
-from bot.storage import meetings
-from bot.storage import reminders as rem
+from regiecoach.config import BOT_USERNAME_FILE
+from regiecoach.storage import meetings
+from regiecoach.storage import reminders as rem
 from tests.conftest import AMS
 from tests.test_meeting_flow import Chat
 

@@ -10,10 +10,10 @@ import re
 
 import pytest
 
-from actions.content import say
 from actions.flows.answers import is_non_answer, kind_of
 from actions.practice_feedback import analyse_turn
-from bot.storage import checkins, meetings, users
+from regiecoach.storage import checkins, meetings, users
+from regiecoach.texts import say
 from tests.test_checkin_flow import Chat as CheckinChat
 from tests.test_meeting_flow import Chat as FlowChat
 from tests.test_practice_flow import Chat as PracticeChat

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from actions import card
-from bot.storage import meetings
+from regiecoach.storage import meetings
 from tests.conftest import AMS
 
 
@@ -81,7 +81,7 @@ def test_diagnosis_words():
 
 def test_sentences_saved_after_practice_are_on_the_card_but_not_on_the_managers(fresh_db, consenting_user, now):
     from actions import card
-    from bot.storage import meetings, practice
+    from regiecoach.storage import meetings, practice
 
     meeting_id = meetings.create_meeting(fresh_db, consenting_user, "bedrijfsarts", now)
     attempt = practice.record_attempt(fresh_db, consenting_user, "s1", {"examples": True}, 3, now)

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from actions.flows import engine
 from actions.flows.base import Turn
-from bot.storage import checkins, iso, parse_iso, users
-from bot.storage import reminders as rem
+from regiecoach.storage import checkins, iso, parse_iso, users
+from regiecoach.storage import reminders as rem
 
 AMS = ZoneInfo("Europe/Amsterdam")
 

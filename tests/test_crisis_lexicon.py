@@ -1,4 +1,4 @@
-"""Crisis lexicon (content/crisis_lexicon.yml) as matched by bot.crisis.
+"""Crisis lexicon (content/crisis_lexicon.yml) as matched by regiecoach.crisis.
 
 Crisis must never be missed, and ordinary talk about work and tiredness must
 not be flagged. The NLU training data is checked too: every `crisis` example
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.crisis import is_crisis, normalise
+from regiecoach.crisis import is_crisis, normalise
 from scripts.nlu_eval import load_examples
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.crisis import normalise
+from regiecoach.crisis import normalise
 from scripts.nlu_eval import load_crisis_set, load_examples
 
 MAX_FALSE_POSITIVE_RATE = 0.03

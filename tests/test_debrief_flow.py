@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.storage import meetings, parse_iso
+from regiecoach.storage import meetings, parse_iso
 from tests.conftest import AMS
 from tests.test_meeting_flow import Chat
 

@@ -16,12 +16,12 @@ import httpx
 import pytest
 from telegram import Update
 
-from actions.content import say
 from bot import app as bot_app
 from bot.bridge import Bridge, OutMessage, RasaClient, RasaTimeout, split_long, utf16_len
-from bot.config import get_settings
-from bot.storage import conversations, privacy, users
 from bot.telegram_app import TelegramChannel, build_application, start_intake
+from regiecoach.config import get_settings
+from regiecoach.storage import conversations, privacy, users
+from regiecoach.texts import say
 from tests.fakes import FakeTelegramRequest, RecordingChannel, ScriptedRasa
 
 CRISIS = say("crisis", "reply")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.dutch_dates import format_dutch, parse_meeting_time, parse_time_only
+from regiecoach.dutch.dates import format_dutch, parse_meeting_time, parse_time_only
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc)  # Sunday 22 November 2026, 10:00 local

@@ -15,11 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from actions.content import say
 from bot.bridge import Bridge, RasaClient
-from bot.config import ROOT
 from bot.launcher import start_services
-from bot.storage import open_db, users
+from regiecoach.config import ROOT
+from regiecoach.storage import open_db, users
+from regiecoach.texts import say
 from tests.conftest import FIXED_NOW
 from tests.fakes import RecordingChannel
 
@@ -264,7 +264,7 @@ def test_rasa_keeps_the_update_key_so_a_turn_can_be_read_back_from_its_tracker(s
 
 
 def test_erase_removes_the_users_messages_from_rasas_tracker(stack):
-    from bot.storage import privacy
+    from regiecoach.storage import privacy
 
     chat = Conversation(stack, "e2e-erase")
     chat.say("/start")

@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 from PIL import Image
 
-from bot.storage import checkins, open_db
+from regiecoach.storage import checkins, open_db
 from tests.test_e2e import MEETING_SCRIPT, Conversation, chat_cli
 
 pytestmark = pytest.mark.e2e

@@ -8,10 +8,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.content import say
 from actions.flow_actions import ActionCrisis, ActionFlowDone, ActionStartFlow, ActionStop, ValidateFlowForm
 from actions.privacy_actions import ActionExportData
-from bot.storage import drafts, users
+from regiecoach.storage import drafts, users
+from regiecoach.texts import say
 
 
 def tracker(sender="42", text="", intent="", slots=None, entities=None, events=None, active_loop=None,

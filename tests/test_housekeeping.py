@@ -8,8 +8,8 @@ from dataclasses import replace
 
 from bot.app import housekeeping
 from bot.bridge import OutMessage
-from bot.config import get_settings
-from bot.storage import conversations
+from regiecoach.config import get_settings
+from regiecoach.storage import conversations
 
 
 def test_housekeeping_drops_old_sent_rows_and_old_tracker_events_only(fresh_db, now, tmp_path):

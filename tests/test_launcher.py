@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot import launcher
-from bot.config import get_settings
+from regiecoach.config import get_settings
 
 
 def test_model_is_not_retrained_when_nothing_changed(tmp_path, monkeypatch):
@@ -19,7 +19,7 @@ def test_model_is_not_retrained_when_nothing_changed(tmp_path, monkeypatch):
     (root / "domain.yml").write_text("version: '3.1'\n")
     config = root / "config.yml"
     config.write_text("language: nl\n")
-    for name in ("rasa_addons/linear_intent.py", "bot/__init__.py", "bot/crisis.py", "content/crisis_lexicon.yml"):
+    for name in ("rasa_addons/linear_intent.py", "regiecoach/__init__.py", "regiecoach/crisis.py", "content/crisis_lexicon.yml"):
         (root / name).parent.mkdir(exist_ok=True)
         (root / name).write_text("# v1\n")
     monkeypatch.setattr(launcher, "ROOT", root)
@@ -44,7 +44,7 @@ def test_model_is_not_retrained_when_nothing_changed(tmp_path, monkeypatch):
     launcher.ensure_model(config, quiet=True)
     assert len(trainings) == 2
     # The code of a trained component and the crisis lexicon count too.
-    for name in ("rasa_addons/linear_intent.py", "content/crisis_lexicon.yml", "bot/crisis.py"):
+    for name in ("rasa_addons/linear_intent.py", "content/crisis_lexicon.yml", "regiecoach/crisis.py"):
         (root / name).write_text("# v2\n")
         launcher.ensure_model(config, quiet=True)
     assert len(trainings) == 5

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.content import say
 from actions.flow_actions import ActionCrisis
 from actions.flows import engine
 from actions.flows.base import Turn
-from bot.storage import drafts, users
+from regiecoach.storage import drafts, users
+from regiecoach.texts import say
 from tests.conftest import AMS
 from tests.test_flow_actions import tracker
 

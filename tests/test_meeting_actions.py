@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import meeting_actions
-from bot.storage import meetings, users
+from regiecoach.storage import meetings, users
 
 DAY = dt.timedelta(days=1)
 
@@ -129,7 +129,7 @@ def test_progress_extras_hook_is_empty(fresh_db, consenting_user):
 
 def test_progress_shows_checkin_scores_and_a_chart_once_there_are_checkins(fresh_db, consenting_user, now, monkeypatch):
     from actions.meeting_actions import progress_extras
-    from bot.storage import checkins
+    from regiecoach.storage import checkins
 
     assert progress_extras(fresh_db, consenting_user) == []
     for days, energy, confidence in ((28, 3, 4), (0, 6, 7)):

@@ -11,7 +11,7 @@ import pytest
 from actions.flows import engine
 from actions.flows import meeting as meeting_flow
 from actions.flows.base import Reply, Turn
-from bot.storage import meetings, parse_iso
+from regiecoach.storage import meetings, parse_iso
 from tests.conftest import AMS
 
 
@@ -329,7 +329,7 @@ def test_add_goal_during_unfinished_preparation_continues_it(fresh_db, now, cons
 
 
 def test_real_reminders_are_scheduled_when_module_present(fresh_db, now, consenting_user):
-    pytest.importorskip("bot.storage.reminders")
+    pytest.importorskip("regiecoach.storage.reminders")
     chat = Chat(fresh_db, now)
     run_until_goals(chat)
     for text in ["Afspraken over mijn uren maken", "Nee", "Korte klussen", "Tuin", "Vergaderen", "Na een uur op",

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.storage import ConsentRequired, meetings, users
+from regiecoach.storage import ConsentRequired, meetings, users
 
 DAY = dt.timedelta(days=1)
 

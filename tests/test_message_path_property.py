@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.bridge import MAX_INPUT_CHARS, Bridge
-from bot.crisis import is_crisis
+from regiecoach.crisis import is_crisis
 from tests.fakes import RecordingChannel, ScriptedRasa
 
 keys = itertools.count()

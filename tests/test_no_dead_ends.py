@@ -4,8 +4,8 @@ statement, "een uur" in an answer is not 13:00, and a long story is accepted."""
 
 from __future__ import annotations
 
-from actions.content import say
-from bot.storage import checkins, drafts, meetings, users
+from regiecoach.storage import checkins, drafts, meetings, users
+from regiecoach.texts import say
 from tests.test_checkin_flow import Chat as CheckinChat
 from tests.test_meeting_flow import Chat, only_meeting, run_until_goals
 from tests.test_timeline_flow import Chat as TimelineChat

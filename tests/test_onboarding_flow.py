@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from actions.content import say
 from actions.flows import engine
 from actions.flows.base import DONE, Flow, Reply, Turn
-from bot.storage import users
+from regiecoach.storage import users
+from regiecoach.texts import say
 from tests.conftest import AMS
 
 

@@ -8,8 +8,8 @@ import json
 
 from actions import meeting_actions
 from actions.reminder_actions import apply_action, list_replies
-from bot.storage import meetings
-from bot.storage import reminders as rem
+from regiecoach.storage import meetings
+from regiecoach.storage import reminders as rem
 from tests.conftest import AMS
 from tests.test_meeting_actions import buttons, run, texts
 

@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from actions.content import load, say
 from actions.flows import engine
 from actions.flows.base import Turn
-from bot.storage import ConsentRequired, drafts, iso, users
-from bot.storage import practice as store
+from regiecoach.storage import ConsentRequired, drafts, iso, users
+from regiecoach.storage import practice as store
+from regiecoach.texts import load, say
 from tests.conftest import AMS
 
 CHAT = "42"

@@ -6,12 +6,12 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.content import say
 from actions.flows import engine
 from actions.flows.base import Turn
 from actions.privacy_actions import ActionExportData
-from bot.commands import payload_for_command
-from bot.storage import users
+from regiecoach.commands import payload_for_command
+from regiecoach.storage import users
+from regiecoach.texts import say
 from tests.conftest import AMS
 
 

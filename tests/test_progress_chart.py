@@ -20,7 +20,7 @@ from actions.progress_chart import (
     progress_chart,
     render_chart,
 )
-from bot.storage import checkins, meetings
+from regiecoach.storage import checkins, meetings
 from scripts.render_examples import example_checkins
 from tests.conftest import AMS
 
@@ -143,7 +143,7 @@ def test_a_long_history_still_fits_a_caption(tmp_path):
 
 
 def test_the_end_of_a_check_in_shows_the_chart_but_not_after_a_crisis(fresh_db, consenting_user, now):
-    from bot.storage import users
+    from regiecoach.storage import users
     from tests.test_checkin_flow import Chat as CheckinChat
 
     checkins.add_checkin(fresh_db, consenting_user, now - dt.timedelta(weeks=4), mood="neutral", energy=3,

@@ -12,8 +12,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.reminder_actions import ActionManageReminders, action_from_text
-from bot.storage import iso, parse_iso, users
-from bot.storage import reminders as rem
+from regiecoach.storage import iso, parse_iso, users
+from regiecoach.storage import reminders as rem
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NEUTRAL = "Hoi, hier is Regiecoach met een berichtje voor je."

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.storage import ConsentRequired, users
-from bot.storage import reminders as rem
+from regiecoach.storage import ConsentRequired, users
+from regiecoach.storage import reminders as rem
 
 AMS = ZoneInfo("Europe/Amsterdam")
 UTC = dt.timezone.utc

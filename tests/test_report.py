@@ -11,12 +11,12 @@ import sqlite3
 
 import pytest
 
-from actions.content import say
 from actions.flows import engine
 from actions.flows.base import Turn
 from bot import report
-from bot.storage import checkins, meetings, outcomes, practice, privacy, reminders, users
-from bot.storage.outcomes import ReportError
+from regiecoach.storage import checkins, meetings, outcomes, practice, privacy, reminders, users
+from regiecoach.storage.outcomes import ReportError
+from regiecoach.texts import say
 from tests.conftest import AMS
 
 SECRET = "GEHEIM-burn-out-4711"

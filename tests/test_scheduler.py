@@ -13,8 +13,8 @@ import pytest
 
 from bot import scheduler as sched_mod
 from bot.scheduler import Scheduler
-from bot.storage import iso, parse_iso, users
-from bot.storage import reminders as rem
+from regiecoach.storage import iso, parse_iso, users
+from regiecoach.storage import reminders as rem
 
 AMS = ZoneInfo("Europe/Amsterdam")
 UTC = dt.timezone.utc

@@ -13,8 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import card, meeting_actions, phone_card, scherpe_foto
 from actions.reminder_actions import render_reminder
-from bot.storage import meetings
-from bot.storage import reminders as rem
+from regiecoach.storage import meetings
+from regiecoach.storage import reminders as rem
 from scripts.render_examples import NOW, build_example
 from tests.conftest import AMS
 from tests.pdf_text import pdf_flat

@@ -19,13 +19,13 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from actions.content import say
 from bot import launcher
 from bot.action_server import TOKEN_HEADER
 from bot.app import SupervisedRasa
 from bot.bridge import Bridge, RasaUnavailable
-from bot.config import ROOT, get_settings
-from bot.storage import conversations
+from regiecoach.config import ROOT, get_settings
+from regiecoach.storage import conversations
+from regiecoach.texts import say
 from tests.conftest import TEST_ACTIONS_PORT
 from tests.fakes import RecordingChannel
 
@@ -200,7 +200,7 @@ def test_the_tracker_file_is_created_in_wal_mode(tmp_path):
 
 
 def test_pruning_the_tracker_in_batches_keeps_recent_events(tmp_path):
-    from bot.storage import privacy
+    from regiecoach.storage import privacy
 
     path = tmp_path / "rasa_tracker.db"
     conn = sqlite3.connect(path)

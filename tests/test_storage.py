@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.storage import ConsentRequired, open_db, users
-from bot.storage.privacy import erase_user, export_user, purge_tracker
-from bot.storage.schema import migrations
+from regiecoach.storage import ConsentRequired, open_db, users
+from regiecoach.storage.privacy import erase_user, export_user, purge_tracker
+from regiecoach.storage.schema import migrations
 
 
 def test_fresh_database_has_every_table_and_all_migrations_applied(fresh_db):

@@ -7,11 +7,11 @@ import asyncio
 
 from telegram import Update
 
-from actions.content import say
 from bot.bridge import Bridge
-from bot.commands import COMMANDS
-from bot.storage import users
 from bot.telegram_app import TelegramChannel, build_application, register_commands
+from regiecoach.commands import COMMANDS
+from regiecoach.storage import users
+from regiecoach.texts import say
 from tests.fakes import FakeTelegramRequest, ScriptedRasa
 
 CHAT = {"id": 4242, "type": "private", "first_name": "Sam"}

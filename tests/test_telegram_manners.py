@@ -9,9 +9,9 @@ import asyncio
 from PIL import Image
 
 from bot import telegram_manners
-from bot.commands import COMMANDS
-from bot.config import BOT_USERNAME_FILE
 from bot.telegram_app import register_commands
+from regiecoach.commands import COMMANDS
+from regiecoach.config import BOT_USERNAME_FILE
 from tests.fakes import ScriptedRasa
 from tests.test_telegram import feed, make_app, text_update
 

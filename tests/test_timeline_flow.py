@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from actions.flows import engine
 from actions.flows.base import Turn
 from actions.flows.timeline import BY_KEY, parse_sick_day
-from bot.storage import reminders as rem
-from bot.storage import users
+from regiecoach.storage import reminders as rem
+from regiecoach.storage import users
 
 AMS = ZoneInfo("Europe/Amsterdam")
 

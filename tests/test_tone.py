@@ -1,6 +1,6 @@
 """Every text the bot sends: Dutch B1 in the je-form, short, never "je moet",
 no claims of lived experience. Runs over domain.yml, data/responses, content/
-and the command menu in bot/commands.py."""
+and the command menu in regiecoach/commands.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Iterator, Tuple
 import pytest
 import yaml
 
-from bot.commands import COMMANDS
+from regiecoach.commands import COMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_TEXT = {"crisis_lexicon.yml"}

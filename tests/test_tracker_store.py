@@ -13,7 +13,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
-from bot.config import ROOT
+from regiecoach.config import ROOT
 
 
 def store(monkeypatch, path):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from actions.content import load
+from regiecoach.texts import load
 
 # Answers that say nothing, or "I don't know": the whole answer, punctuation stripped.
 _NON_ANSWERS = re.compile(

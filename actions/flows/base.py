@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlite_utils import Database
 
-from actions.content import say
+from regiecoach.texts import say
 
 DONE = "done"
 # In ctx.data: the step whose question was not understood once and is asked again.

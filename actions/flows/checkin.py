@@ -11,19 +11,19 @@ import datetime as dt
 import re
 
 from actions.card import card_dir
-from actions.content import say
 from actions.flows.answers import is_non_answer, kind_of, reply_key
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn, advance
 from actions.progress_chart import chart_replies
-from bot.storage import checkins, parse_iso, reminders, users
+from regiecoach.storage import checkins, parse_iso, reminders, users
+from regiecoach.texts import say
 
 try:  # written by another helper; without it the next-step date is kept as text
-    from actions.dutch_dates import parse_meeting_time
+    from regiecoach.dutch.dates import parse_meeting_time
 except ImportError:  # pragma: no cover
     parse_meeting_time = None  # type: ignore[assignment]
 
 try:
-    from actions.dutch_dates import format_dutch
+    from regiecoach.dutch.dates import format_dutch
 except ImportError:  # pragma: no cover
     format_dutch = None  # type: ignore[assignment]
 

@@ -9,12 +9,12 @@ from typing import Any, Dict, List, Optional
 
 from actions import card
 from actions.calendar_ics import ics_replies
-from actions.content import say
-from actions.dutch_dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
 from actions.flows.answers import is_non_answer
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
 from actions.flows.meeting import MAX_TEXT, UNKNOWN_RE, schedule_reminders, yes_no
-from bot.storage import meetings, parse_iso
+from regiecoach.dutch.dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
+from regiecoach.storage import meetings, parse_iso
+from regiecoach.texts import say
 
 NEXT_STEPS = ("next", "next_time", "next_confirm")
 GOAL_ANSWERS = {"reached": ("bereikt", "gelukt", "ja"), "partly": ("deels", "een beetje", "half", "beetje"),

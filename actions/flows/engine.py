@@ -13,11 +13,11 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from sqlite_utils import Database
 
-from actions.content import say
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn
-from bot.commands import COMMANDS
-from bot.storage import drafts, turns, users
-from bot.storage.db import transaction
+from regiecoach.commands import COMMANDS
+from regiecoach.storage import drafts, turns, users
+from regiecoach.storage.db import transaction
+from regiecoach.texts import say
 
 # Flow name -> "module:Class". Imported on first use.
 FLOW_CLASSES: Dict[str, str] = {

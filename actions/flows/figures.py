@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import List
 
-from actions.content import say
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn
-from bot.storage import users
+from regiecoach.storage import users
+from regiecoach.texts import say
 
 STEP = "figures"
 

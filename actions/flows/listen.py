@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import List
 
-from actions.content import say
 from actions.flows.answers import is_non_answer, reply_key
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn
+from regiecoach.texts import say
 
 TURNS = 3
 STEPS = tuple(f"listen{n}" for n in range(1, TURNS + 1))

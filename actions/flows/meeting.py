@@ -10,14 +10,14 @@ from typing import Any, Callable, Dict, List, Optional
 
 from actions import card
 from actions.calendar_ics import ics_replies
-from actions.content import say
-from actions.dutch_dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
 from actions.flows.answers import is_non_answer
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
-from bot.storage import drafts, meetings, parse_iso
+from regiecoach.dutch.dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
+from regiecoach.storage import drafts, meetings, parse_iso
+from regiecoach.texts import say
 
 try:  # written by another helper at the same time; the flow works without it
-    from bot.storage.reminders import schedule_meeting_reminders
+    from regiecoach.storage.reminders import schedule_meeting_reminders
 except ImportError:  # pragma: no cover - depends on the other module being present
     schedule_meeting_reminders = None  # type: ignore[assignment]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import shutil
 from typing import List
 
-from actions.content import say
 from actions.flows import figures
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
-from bot.config import get_settings
-from bot.storage import privacy, reminders, users
+from regiecoach.config import get_settings
+from regiecoach.storage import privacy, reminders, users
+from regiecoach.texts import say
 
 YES_WORDS = ("ja", "jawel", "is goed", "prima", "oke", "ok", "akkoord", "goed", "yes", "prima hoor")
 NO_WORDS = ("nee", "neen", "liever niet", "nope", "niet")

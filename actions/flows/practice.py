@@ -18,7 +18,6 @@ import random
 import re
 from typing import Any
 
-from actions.content import load, say
 from actions.flows.answers import reply_key
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn
 from actions.practice_feedback import (
@@ -30,7 +29,8 @@ from actions.practice_feedback import (
     fragment_for,
     only_refuses,
 )
-from bot.storage import practice as store
+from regiecoach.storage import practice as store
+from regiecoach.texts import load, say
 
 CONTENT = "practice"
 SCENARIOS = ("s1", "s2", "s3", "s4", "s5", "s6")
@@ -96,8 +96,8 @@ class PracticeFlow(Flow):
         meeting = store.next_planned_meeting(ctx.db, ctx.chat_id, ctx.now)
         suggested = SUGGEST_FOR.get(str((meeting or {}).get("with_whom") or ""))
         if meeting and suggested:
-            from actions.dutch_dates import format_dutch
-            from bot.storage import parse_iso
+            from regiecoach.dutch.dates import format_dutch
+            from regiecoach.storage import parse_iso
 
             starts = parse_iso(meeting["starts_at"])
             assert starts is not None

@@ -8,12 +8,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from actions.content import say
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
-from bot.storage import reminders, users
+from regiecoach.storage import reminders, users
+from regiecoach.texts import say
 
 try:  # another helper's module; the flow has its own simple parser as well
-    from actions import dutch_dates
+    from regiecoach.dutch import dates as dutch_dates
 except ImportError:  # pragma: no cover
     dutch_dates = None  # type: ignore[assignment]
 

@@ -30,8 +30,8 @@ from typing import Dict, List, Optional
 import httpx
 import pytest
 
-from actions.content import say
-from bot.config import ROOT
+from regiecoach.config import ROOT
+from regiecoach.texts import say
 
 pytestmark = pytest.mark.fault
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ROOT
-from bot.storage import open_db, users
+from regiecoach.config import ROOT
+from regiecoach.storage import open_db, users
 
 pytestmark = pytest.mark.fault
 

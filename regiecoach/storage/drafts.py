@@ -9,7 +9,7 @@ from typing import Any, Dict, Optional
 
 from sqlite_utils import Database
 
-from bot.storage.db import iso
+from regiecoach.storage.db import iso
 
 
 def load_draft(db: Database, chat_id: str, flow: str) -> Optional[Dict[str, Any]]:

@@ -25,7 +25,7 @@ from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 from sqlite_utils import Database
 
-from bot.storage.db import parse_iso
+from regiecoach.storage.db import parse_iso
 
 MIN_K = 10
 ROUND_TO = 5

@@ -6,6 +6,6 @@ that database as its first argument and `now` (an aware datetime) where time
 matters, so tests never sleep.
 """
 
-from bot.storage.db import ConsentRequired, iso, open_db, parse_iso, utcnow
+from regiecoach.storage.db import ConsentRequired, iso, open_db, parse_iso, utcnow
 
 __all__ = ["ConsentRequired", "iso", "open_db", "parse_iso", "utcnow"]

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.storage import users
-from bot.storage.db import atomic, iso
+from regiecoach.storage import users
+from regiecoach.storage.db import atomic, iso
 
 FIELDS = ("mood", "energy", "confidence", "regie", "goals_update", "went_well", "next_step", "next_step_date",
           "summary")

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional
 
 from sqlite_utils import Database
 
-from bot.storage.db import iso
+from regiecoach.storage.db import iso
 
 KEEP = dt.timedelta(days=2)  # longer than the bridge keeps trying a message (a day)
 

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from sqlite_utils import Database
 
-from bot.storage.db import iso, parse_iso, transaction, utcnow
+from regiecoach.storage.db import iso, parse_iso, transaction, utcnow
 
 # Rasa may write a conversation it loaded before the erase back after it:
 # the bridge applies an erasure again at every turn and start for this long.

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.storage import users
-from bot.storage.db import atomic, iso, parse_iso
+from regiecoach.storage import users
+from regiecoach.storage.db import atomic, iso, parse_iso
 
 QUIET_START = dt.time(21, 0)
 QUIET_END = dt.time(8, 0)
@@ -168,7 +168,7 @@ def cancel_meeting_reminders(db: Database, meeting_id: int) -> int:
 
 
 def meeting(db: Database, meeting_id: int) -> dict[str, Any] | None:
-    """The meeting row (read only; bot/storage/meetings.py owns writing it)."""
+    """The meeting row (read only; regiecoach/storage/meetings.py owns writing it)."""
     rows = list(db.query("select * from meetings where id = ?", [int(meeting_id)]))
     return dict(rows[0]) if rows else None
 

@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
-from bot.storage.db import ConsentRequired, atomic, iso, transaction
+from regiecoach.storage.db import ConsentRequired, atomic, iso, transaction
 
 
 def get_user(db: Database, chat_id: str) -> Optional[Dict[str, Any]]:

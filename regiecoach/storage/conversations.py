@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional
 
 from sqlite_utils import Database
 
-from bot.storage.db import iso, transaction
+from regiecoach.storage.db import iso, transaction
 
 
 def is_processed(db: Database, update_key: str) -> bool:

@@ -14,8 +14,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from sqlite_utils import Database
 
-from bot.storage.db import atomic, insert_row, iso
-from bot.storage.users import require_consent
+from regiecoach.storage.db import atomic, insert_row, iso
+from regiecoach.storage.users import require_consent
 
 GOAL_STATUSES = ("open", "reached", "partly", "not")
 STATEMENT_KINDS = ("can", "cannot", "energy")

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.storage.db import atomic, insert_row, iso
-from bot.storage.users import require_consent
+from regiecoach.storage.db import atomic, insert_row, iso
+from regiecoach.storage.users import require_consent
 
 SKILLS = ("examples", "both", "proposal", "calm")
 MAX_SENTENCE_CHARS = 200

@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, Iterator, Optional, Set, TypeVar, Union,
 
 import sqlite_utils
 
-from bot.storage.schema import migrations
+from regiecoach.storage.schema import migrations
 
 
 class ConsentRequired(Exception):
