@@ -19,7 +19,7 @@ from bot.bridge import Bridge, RasaClient, RasaUnavailable
 from bot.launcher import Services
 from bot.local_chat import TerminalChannel, chat_loop, stdin_reader
 from regiecoach.config import Settings
-from regiecoach.storage import conversations, open_db, privacy
+from regiecoach.storage import conversations, open_db, privacy, turns
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +62,12 @@ def claim_owner(settings: Settings) -> Optional[IO[str]]:
 
 def housekeeping(db: Any, settings: Settings, now: Optional[dt.datetime] = None) -> int:
     """Store the minimum: drop sent outbox rows, old buttons and Rasa tracker
-    events older than 30 days (flow state lives in drafts), and handled update
-    ids older than a day."""
+    events older than 30 days (flow state lives in drafts), handled update
+    ids older than a day and applied flow steps older than two days."""
     now = now or dt.datetime.now(dt.timezone.utc)
     cutoff = now - dt.timedelta(days=KEEP_DAYS)
     removed = conversations.prune_outbox(db, cutoff, updates_before=now - KEEP_UPDATE_KEYS)
+    removed += turns.prune(db, now)
     removed += privacy.prune_tracker(settings.tracker_db, cutoff.timestamp())
     return removed
 

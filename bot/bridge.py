@@ -348,7 +348,9 @@ class Bridge:
         if row.get("asked_at"):
             raw = await self._outcome(chat_id, row)  # Rasa got it before a crash or a timeout
         else:
-            raw = await self._ask_rasa(chat_id, text, update_key, crisis, replay)
+            raw = await self._finished_before(chat_id, update_key) if replay else None
+            if raw is None:
+                raw = await self._ask_rasa(chat_id, text, update_key, crisis, replay)
         if raw is None:
             return  # kept in the inbox; run_forever answers it
         if crisis:
@@ -379,6 +381,15 @@ class Bridge:
                 return []  # the crisis reply went out; nothing else to say
             if not replay:
                 await self._send_direct(chat_id, OutMessage(say("bridge", "rasa_down")))
+            return None
+
+    async def _finished_before(self, chat_id: str, update_key: str) -> Optional[List[Dict[str, Any]]]:
+        """A kept message may have been handled by Rasa while its answer was
+        lost (an HTTP error after the turn): then the tracker has the replies
+        and Rasa is not asked again."""
+        try:
+            return await self.rasa.turn_replies(chat_id, update_key)
+        except RasaUnavailable:
             return None
 
     async def _outcome(self, chat_id: str, row: Dict[str, Any]) -> Optional[List[Dict[str, Any]]]:
