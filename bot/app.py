@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any, Dict, List, Optional
 
+import httpx
 from telegram.error import TelegramError
 from telegram.ext import Application
 
@@ -102,7 +103,23 @@ class SupervisedRasa(RasaClient):
 
     async def message(self, sender: str, text: str, update_key: Optional[str] = None) -> List[Dict[str, Any]]:
         self._refuse_if_down()
-        return await super().message(sender, text, update_key)
+        replies = await super().message(sender, text, update_key)
+        if not replies and not await self._actions_answer():
+            # The action server died during the turn, before supervision saw it:
+            # Rasa then answers 200 without replies. Kept like any message while
+            # a service is down (the flows skip a step they already applied).
+            service = self.services.services.get("actieserver")
+            if service is not None:
+                service.up = False  # refuse the next messages at once, until supervision sees it back
+            raise RasaUnavailable("actieserver down during the turn")
+        return replies
+
+    async def _actions_answer(self) -> bool:
+        try:
+            url = f"http://127.0.0.1:{self.services.settings.actions_port}/health"
+            return (await self.http.get(url, timeout=2)).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     async def trigger_intent(self, sender: str, intent: str, entities: Dict[str, Any]) -> List[Dict[str, Any]]:
         self._refuse_if_down()

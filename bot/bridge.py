@@ -24,7 +24,7 @@ import logging
 import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
 import httpx
 from sqlite_utils import Database
@@ -258,6 +258,7 @@ class Bridge:
         self._last_sent: Dict[str, float] = {}
         self._locks: Dict[str, asyncio.Lock] = {}
         self._crisis_sent: OrderedDict[str, None] = OrderedDict()  # also works when the database does not
+        self._held: Set[str] = set()  # update keys told "even niet bereikbaar": answered as soon as Rasa is back
 
     def lock_for(self, chat_id: str) -> asyncio.Lock:
         return self._locks.setdefault(str(chat_id), asyncio.Lock())
@@ -379,6 +380,7 @@ class Bridge:
             conversations.clear_asked(self.db, update_key)
             if crisis:
                 return []  # the crisis reply went out; nothing else to say
+            self._held.add(update_key)
             if not replay:
                 await self._send_direct(chat_id, OutMessage(say("bridge", "rasa_down")))
             return None
@@ -473,8 +475,11 @@ class Bridge:
             if self._mine(chat_id):
                 async with self.lock_for(chat_id):
                     await self._flush(chat_id)
-        kept = [row for row in conversations.inbox(self.db, received_before=now - ANSWER_KEPT_AFTER)
-                if self._mine(row["chat_id"])]
+        # A message still on its way through the intake waits ANSWER_KEPT_AFTER before it
+        # counts as kept; one that was told "even niet bereikbaar" needs no wait.
+        kept = [row for row in conversations.inbox(self.db) if self._mine(row["chat_id"]) and (
+                row["update_key"] in self._held or (parse_iso(row["received_at"]) or now) <= now - ANSWER_KEPT_AFTER)]
+        self._held.intersection_update(row["update_key"] for row in kept)
         if kept and await self.rasa.healthy():
             for row in kept:
                 if now - (parse_iso(row["received_at"]) or now) > PENDING_FOR:

@@ -75,17 +75,18 @@ class Clock:
 
 
 class Chat:
-    """One user talking to Rasa (at `rasa_url`) through the bridge, as Telegram would."""
+    """One user talking to Rasa (at `rasa_url`, or through `client`) via the bridge, as Telegram would."""
 
-    def __init__(self, settings: Any, token: str, chat_id: str, rasa_url: Optional[str] = None) -> None:
+    def __init__(self, settings: Any, token: str, chat_id: str, rasa_url: Optional[str] = None,
+                 client: Optional[Callable[[], RasaClient]] = None) -> None:
         self.settings, self.token, self.chat_id = settings, token, chat_id
-        self.rasa_url = rasa_url or settings.rasa_url
+        self.client = client or (lambda: RasaClient(rasa_url or settings.rasa_url, token))
         self.channel, self.clock, self.n = RecordingChannel(), Clock(), 0
 
     def _run(self, work: Callable[[Bridge], Any]) -> str:
         async def turn() -> List[str]:
             db = open_db(self.settings.db_path)
-            rasa = RasaClient(self.rasa_url, self.token)
+            rasa = self.client()
             bridge = Bridge(db, rasa, self.channel, tracker_db=str(self.settings.tracker_db), clock=self.clock,
                             min_interval=0)
             before = len(self.channel.delivered)

@@ -32,13 +32,14 @@ import pytest
 
 from regiecoach.config import ROOT
 from regiecoach.texts import say
+from tests.conftest import TEST_ACTIONS_PORT, TEST_RASA_PORT
 
 pytestmark = pytest.mark.fault
 
 SEED = int(os.environ.get("FAULT_SEED") or 11)
 KILLS = int(os.environ.get("FAULT_KILLS") or 20)
 BUDGET = float(os.environ.get("FAULT_BUDGET") or 540)  # seconds of chaos; the whole test stays under ~10 min
-RASA_PORT, ACTIONS_PORT = 6607, 6657
+RASA_PORT, ACTIONS_PORT = TEST_RASA_PORT + 2, TEST_ACTIONS_PORT + 2  # not the e2e stack's ports
 USER = "chaos-user"
 TARGETS = (("actieserver", 0.8), ("rasa", 0.1), ("bot", 0.1))  # a Rasa start (bot or rasa) costs the most
 PREFIX = "Regiecoach: "
