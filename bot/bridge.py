@@ -410,14 +410,20 @@ class Bridge:
         return raw
 
     async def _settle_earlier_turns(self, chat_id: str, update_key: str) -> None:
-        """Replies Rasa gave to earlier messages after a timeout go out before
-        the answer to this one."""
+        """Earlier messages of this chat are answered before this one, in
+        order: replies Rasa gave after a timeout, and messages kept while Rasa
+        was away (else a kept answer would reach the flow after, and be filed
+        under, the question this message answers). The chat's lock is held."""
         for row in conversations.inbox(self.db, chat_id=chat_id):
-            if row["update_key"] == update_key or not row.get("asked_at"):
-                continue
-            raw = await self._outcome(chat_id, row)
-            if raw is not None:
-                await self._reply_now(chat_id, row["update_key"], merge_rasa_messages(raw))
+            if row["update_key"] == update_key:
+                break  # the rows after this one come later
+            if row.get("asked_at"):
+                raw = await self._outcome(chat_id, row)
+                if raw is not None:
+                    await self._reply_now(chat_id, row["update_key"], merge_rasa_messages(raw))
+            else:
+                crisis = await self.crisis_first(chat_id, row["text"], row["update_key"])
+                await self._handle(chat_id, row["text"] or "", row["update_key"], crisis, replay=True)
 
     async def trigger(self, chat_id: str, intent: str, entities: Dict[str, Any], source_key: str) -> bool:
         """Deliver a scheduled message (the scheduler's Deliverer). Rasa renders
