@@ -3,8 +3,8 @@ crisis words) and operator reminders through the real launcher, Rasa (CI
 model) and action server, while a seeded RNG SIGKILLs the bot, Rasa or the
 action server at random moments. The launcher restarts what it owns; the test
 restarts the bot. At the end the test compares what the bot acknowledged with
-what is stored, counts reminders sent twice and messages never answered, and
-runs PRAGMA integrity_check on every database.
+what is stored, counts reminders sent twice, goals and check-ins stored twice
+and messages never answered, and runs PRAGMA integrity_check on every database.
 
 Its last line: kills=<n> acked=<n> lost=<n> duplicated=<n> unanswered=<n> integrity=<ok|failed>.
 Run with `make fault-test` (FAULT_SEED, FAULT_KILLS and FAULT_BUDGET override)."""
@@ -38,7 +38,7 @@ pytestmark = pytest.mark.fault
 
 SEED = int(os.environ.get("FAULT_SEED") or 11)
 KILLS = int(os.environ.get("FAULT_KILLS") or 20)
-BUDGET = float(os.environ.get("FAULT_BUDGET") or 420)  # seconds over which the kills are spread; all in ~10 min
+BUDGET = float(os.environ.get("FAULT_BUDGET") or 380)  # seconds over which the kills are spread; all in ~10 min
 OVERRUN = 150.0  # kills wait for a healthy stack, so the last ones may come this much later
 RASA_PORT, ACTIONS_PORT = TEST_RASA_PORT + 2, TEST_ACTIONS_PORT + 2  # not the e2e stack's ports
 USER = "chaos-user"
