@@ -19,8 +19,8 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, Timezo
 from sqlite_utils import Database
 
 from actions.card import card_dir, who_label
-from actions.common import intent_payload
 from actions.flows.base import Reply
+from regiecoach.commands import intent_payload
 from regiecoach.config import BOT_USERNAME_FILE, get_settings
 from regiecoach.storage import meetings, parse_iso
 from regiecoach.texts import say

@@ -21,6 +21,8 @@ from actions import scherpe_foto
 from actions.flows.base import Reply
 from regiecoach.config import get_settings
 from regiecoach.dutch.dates import format_dutch
+from regiecoach.dutch.roles import MEETING_ROLES
+from regiecoach.dutch.text import clean_text, shorten
 from regiecoach.storage import meetings, parse_iso, practice
 from regiecoach.texts import say
 
@@ -37,7 +39,6 @@ DIAGNOSIS_WORDS = (
 _DIAGNOSIS_RE = re.compile(
     r"(?<![a-z])(" + "|".join(re.escape(w) for w in sorted(DIAGNOSIS_WORDS, key=len, reverse=True)) + r")(?![a-z])"
 )
-WHO_KEYS = ("bedrijfsarts", "leidinggevende", "arbeidsdeskundige", "casemanager")
 # The DejaVu fonts matplotlib ships, found without importing matplotlib (slow, noisy).
 _MPL = importlib.util.find_spec("matplotlib")
 FONT_DIR = Path(list(_MPL.submodule_search_locations or [""])[0] if _MPL else "") / "mpl-data" / "fonts" / "ttf"
@@ -66,23 +67,12 @@ def redact_diagnosis(text: str) -> str:
     return "".join(result)
 
 
-def clean_text(text: Optional[str]) -> str:
-    """User text without control characters, on one line."""
-    if not text:
-        return ""
-    kept = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in str(text))
-    return " ".join(kept.split())
-
-
-def shorten(text: Optional[str], limit: int = 60) -> str:
-    text = clean_text(text)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def who_label(with_whom: Optional[str], card: bool = False) -> str:
     """How to name the other person in a sentence ("de bedrijfsarts")."""
     key = (with_whom or "").lower()
-    if key in WHO_KEYS:
+    if key in MEETING_ROLES:
         if card and key == "leidinggevende":
             return say("card", "card_who_leidinggevende")
         return say("card", f"who_{key}")

@@ -4,7 +4,6 @@ time zone, and conversion between Rasa and flow objects."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from typing import Any, Callable, Dict, List, Optional
 
@@ -113,7 +112,3 @@ def page_buttons(page: int, pages: int, payload: Callable[[int], str]) -> List[B
         buttons.append((say("pages", "next"), payload(page + 1)))
     return buttons
 
-
-def intent_payload(intent: str, **entities: Any) -> str:
-    """A button payload that sends an intent with entities: /list_goals{"goal_id":"7"}."""
-    return f"/{intent}" + json.dumps({k: str(v) for k, v in entities.items()}, separators=(",", ":"))

@@ -4,7 +4,6 @@ and /voortgang (the user's own numbers)."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Dict, List
 
@@ -15,25 +14,19 @@ from rasa_sdk.types import DomainDict
 from sqlite_utils import Database
 
 from actions import card, scherpe_foto
-from actions.common import chat_id, get_db, intent_payload, now, page_buttons, send, tz
+from actions.common import chat_id, entities, get_db, now, page_buttons, send, tz
 from actions.flows.base import Reply
 from actions.progress_chart import chart_replies
+from regiecoach.commands import intent_payload, parse_payload
 from regiecoach.dutch.dates import format_dutch
+from regiecoach.dutch.text import clean_text, shorten
 from regiecoach.storage import checkins, meetings, parse_iso, users
 from regiecoach.texts import say
 
 
 def _entities(tracker: Tracker) -> Dict[str, Any]:
-    message = tracker.latest_message or {}
-    found = {e["entity"]: e.get("value") for e in message.get("entities") or [] if e.get("entity")}
-    # Fallback for "/list_goals{...}" typed or sent without NLU entity parsing.
-    text = message.get("text") or ""
-    if "{" in text and text.startswith("/"):
-        try:
-            found = {**json.loads(text[text.index("{"):]), **found}
-        except (ValueError, TypeError):
-            pass
-    return found
+    # The payload's own entities as a fallback for "/list_goals{...}" typed or sent without NLU entity parsing.
+    return {**parse_payload((tracker.latest_message or {}).get("text") or "")[1], **entities(tracker)}
 
 
 # --- /voortgang ----------------------------------------------------------------------
@@ -119,8 +112,8 @@ def goals_replies(db: Database, chat_id_: str, page: int = 1) -> List[Reply]:
         buttons = []
         for n, goal in enumerate(goals, 1):
             status = say("card", f"status_{goal['status'] or 'open'}")
-            lines.append(say("card", "goal_line", n=n, goal=card.shorten(goal["text"]), status=status))
-            short = card.shorten(goal["text"], 24)
+            lines.append(say("card", "goal_line", n=n, goal=shorten(goal["text"]), status=status))
+            short = shorten(goal["text"], 24)
             if goal["status"] != "reached":
                 buttons.append((say("card", "button_reached", short=short),
                                 intent_payload("list_goals", goal_id=goal["id"], goal_op="reached")))
@@ -138,7 +131,7 @@ def goal_operation(db: Database, chat_id_: str, goal_id: Any, op: str) -> List[R
     goal = meetings.get_goal(db, chat_id_, goal_id)
     if goal is None:
         return [Reply(say("card", "goal_missing"))]
-    short = card.shorten(goal["text"])
+    short = shorten(goal["text"])
     if op == "reached":
         meetings.set_goal_status(db, chat_id_, goal["id"], "reached")
         return [Reply(say("card", "goal_marked", goal=short))]
@@ -179,7 +172,7 @@ SHARP_PHOTO = "scherpe_foto"
 def sharp_photo_replies(db: Database, chat_id_: str, meeting_id: int) -> List[Reply]:
     """The scherpe foto for one meeting, with a button to put it in the user's own words."""
     meeting = meetings.get_meeting(db, chat_id_, meeting_id)
-    photo = scherpe_foto.build(db, chat_id_, meeting_id, tz(), card.clean_text) if meeting else None
+    photo = scherpe_foto.build(db, chat_id_, meeting_id, tz(), clean_text) if meeting else None
     if meeting is None or photo is None:
         return [Reply(say("scherpe_foto", "no_meeting"))]
     who = card.who_label(meeting.get("with_whom"))

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+
+from regiecoach.dutch.text import fold, shorten
 
 SKILLS = ("examples", "both", "proposal", "calm")
 
@@ -58,9 +59,7 @@ _TYPOS = {
 
 def normalise(text: str) -> str:
     """Lowercase, no diacritics, typographic quotes made plain, typos mapped."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    text = fold(text, keep_punctuation=True)
     text = re.sub(r"'\s?s\s+(ochtends|middags|avonds|nachts|morgens)", r"\1", text)
     words = re.split(r"(\W+)", text)
     return "".join(_TYPOS.get(word, word) for word in words)
@@ -291,14 +290,6 @@ def only_refuses(text: str) -> bool:
     clean = normalise(text)
     return bool(re.search(_NEGATION, clean) or re.search(r"\b(?:te zwaar|te veel|gaat niet|lukt niet)\b", clean))
 
-
-def shorten(text: str, limit: int = 60) -> str:
-    """At most `limit` characters, cut at a word, with "…" when cut."""
-    text = " ".join((text or "").split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.")
-    return cut + "…"
 
 
 def _sentences(text: str) -> list[str]:

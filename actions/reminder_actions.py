@@ -21,19 +21,16 @@ from sqlite_utils import Database
 
 from actions.calendar_ics import ics_replies
 from actions.card import who_label
-from actions.common import chat_id, entities, get_db, intent_payload, now, page_buttons, send, tz
+from actions.common import chat_id, entities, get_db, now, page_buttons, send, tz
 from actions.flows.base import Button, Reply
 from actions.flows.timeline import BY_KEY, format_day
+from regiecoach.commands import intent_payload
+from regiecoach.dutch.dates import format_dutch
+from regiecoach.dutch.roles import ROLES
 from regiecoach.storage import meetings, parse_iso, users
 from regiecoach.storage import reminders as store
 from regiecoach.texts import say
 
-try:
-    from regiecoach.dutch.dates import format_dutch
-except ImportError:  # pragma: no cover
-    format_dutch = None  # type: ignore[assignment]
-
-ROLES = ("bedrijfsarts", "leidinggevende", "arbeidsdeskundige", "casemanager", "verzekeringsarts")
 SNOOZE_ACTIONS = {"snooze_today": "later_today", "snooze_tomorrow": "tomorrow", "snooze_week": "next_week"}
 MAX_LISTED = 6
 STOP_RE = re.compile(r"\b(uit|uitzetten|stop|stoppen|geen herinneringen)\b", re.IGNORECASE)
@@ -42,10 +39,7 @@ RESUME_RE = re.compile(r"\b(weer aan|aanzetten|aan zetten|hervat|hervatten)\b", 
 
 
 def when_text(moment: dt.datetime, zone: dt.tzinfo) -> str:
-    if format_dutch is not None:
-        return format_dutch(moment, zone)
-    local = moment.astimezone(zone)
-    return f"{format_day(local.date()).rsplit(' ', 1)[0]} om {local:%H:%M}"
+    return format_dutch(moment, zone)
 
 
 def who_text(with_whom: str | None) -> str:
@@ -83,7 +77,7 @@ def render_reminder(db: Database, chat: str, reminder_id: int, moment: dt.dateti
     body: str
     buttons: list[Button] = []
     if kind in store.MEETING_KINDS:
-        meeting = store.meeting(db, int(payload.get("meeting_id") or 0)) or {}
+        meeting = meetings.get_meeting(db, row["chat_id"], payload.get("meeting_id")) or {}
         starts = parse_iso(meeting.get("starts_at") or payload.get("starts_at"))
         if starts is None:
             return []

@@ -19,6 +19,7 @@ from telegram.ext import Application
 from bot.bridge import Bridge, RasaClient, RasaUnavailable
 from bot.launcher import Services
 from bot.local_chat import TerminalChannel, chat_loop, stdin_reader
+from bot.scheduler import Scheduler
 from regiecoach.config import Settings
 from regiecoach.storage import conversations, open_db, privacy, turns
 
@@ -27,11 +28,7 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 
-def make_scheduler(db: Any, bridge: Bridge, settings: Settings) -> Optional[Any]:
-    try:
-        from bot.scheduler import Scheduler
-    except ImportError:  # pragma: no cover - during development only
-        return None
+def make_scheduler(db: Any, bridge: Bridge, settings: Settings) -> Scheduler:
     return Scheduler(db, bridge, tz=settings.tz)
 
 
@@ -78,7 +75,7 @@ async def _housekeeping_loop(db: Any, settings: Settings, stop: asyncio.Event) -
         try:
             housekeeping(db, settings)
         except Exception:
-            log.exception("housekeeping failed")
+            log.exception("housekeeping failed")  # a 6-hourly chore must never stop the bot; retried next time
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_EVERY)
 
@@ -199,9 +196,8 @@ def run_telegram(settings: Settings, services: Services, owner: Optional[IO[str]
         stop = asyncio.Event()
         scheduler = make_scheduler(db, bridge, settings)
         state.update(db=db, rasa=rasa, stop=stop, tasks=[asyncio.create_task(_housekeeping_loop(db, settings, stop)),
-                                                         asyncio.create_task(bridge.run_forever(stop))])
-        if scheduler is not None:
-            state["tasks"].append(asyncio.create_task(scheduler.run_forever(stop)))
+                                                         asyncio.create_task(bridge.run_forever(stop)),
+                                                         asyncio.create_task(scheduler.run_forever(stop))])
         state["tasks"].append(asyncio.create_task(_supervise(services, stop)))
 
     async def post_shutdown(application: Application) -> None:

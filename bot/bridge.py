@@ -440,7 +440,9 @@ class Bridge:
                                             self.clock(), mark_update=False)
             await self._flush(chat_id)
             statuses = conversations.outbox_statuses(self.db, source_key)
-            return bool(statuses) and all(status == "sent" for status in statuses)
+            # 'unknown': in flight at a crash, maybe seen; a reminder is at most once, so it counts as done
+            # (and the check-in series goes on) instead of being retried for a day.
+            return bool(statuses) and all(status in ("sent", "unknown") for status in statuses)
 
     # --- sending -------------------------------------------------------------
 

@@ -32,7 +32,8 @@ TRAIN_LOCK = Path("/tmp/regiecoach-train.lock")
 # What a trained model depends on besides data/: our NLU components, the
 # in-repo modules they import and the files those read. A change in any of
 # them retrains (tests/test_launcher.py checks the list is complete).
-MODEL_CODE = ("rasa_addons", "regiecoach/__init__.py", "regiecoach/crisis.py", "content/crisis_lexicon.yml")
+MODEL_CODE = ("rasa_addons", "regiecoach/__init__.py", "regiecoach/crisis.py", "regiecoach/dutch/__init__.py",
+              "regiecoach/dutch/text.py", "content/crisis_lexicon.yml")
 
 
 def model_inputs(config: Path) -> List[Path]:

@@ -14,7 +14,7 @@ import uuid
 from typing import Callable, List, Optional, Sequence, TextIO, Tuple
 
 from bot.bridge import Bridge, OutMessage
-from regiecoach.commands import payload_for_command
+from regiecoach.commands import payload_for_typed
 
 
 class TerminalChannel:
@@ -80,8 +80,8 @@ async def chat_loop(bridge: Bridge, channel: TerminalChannel, chat_id: str,
             channel.buttons = []
             if button:
                 typed, text = "", button["payload"]
-        elif text.startswith("/"):
-            text = payload_for_command(text) or text
+        else:
+            text = payload_for_typed(text)
         # The crisis check reads what was typed, also when Rasa gets a command's payload.
         await bridge.handle_text(chat_id, text, f"local:{uuid.uuid4().hex}", crisis_text=typed)
 

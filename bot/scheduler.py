@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from sqlite_utils import Database
 
 from bot import ratelimit
-from regiecoach.storage import open_db, parse_iso, users, utcnow
+from regiecoach.storage import meetings, open_db, parse_iso, users, utcnow
 from regiecoach.storage import reminders as store
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ class Scheduler:
             ok = await self.deliverer.trigger(
                 row["chat_id"], "manage_reminders", {"reminder_id": str(rid)}, source_key=f"reminder:{rid}"
             )
-        except Exception:
+        except Exception:  # a failed delivery is retried with backoff (mark_failed), it must not end the round
             log.exception("delivering reminder %s failed", rid)
             ok = False
         if not ok:
@@ -219,7 +219,7 @@ class Scheduler:
         if kind in store.CHECKIN_KINDS and paused >= store.PAUSED_CHECKINS:
             return "check-ins paused"
         if kind in store.MEETING_KINDS:
-            meeting = store.meeting(self.db, int(payload.get("meeting_id") or 0))
+            meeting = meetings.get_meeting(self.db, chat_id, payload.get("meeting_id"))
             if meeting is None or meeting.get("status") == "cancelled":
                 return "meeting cancelled"
             starts = parse_iso(meeting.get("starts_at"))

@@ -35,7 +35,7 @@ from telegram.ext import (
 from bot.bridge import CRISIS_PAYLOAD, Bridge, ChatBlocked, OutMessage, PermanentSendError, utf16_fit
 from bot.ratelimit import RateLimiter
 from bot.telegram_manners import introduce, typing_while_slow
-from regiecoach.commands import payload_for_command
+from regiecoach.commands import payload_for_typed
 from regiecoach.config import get_settings
 from regiecoach.crisis import is_crisis
 from regiecoach.storage import conversations
@@ -73,10 +73,7 @@ def incoming(update: Update, bot: Bot, button_payload: Callable[[str, str], Opti
     if message is None:
         return None
     if message.text is not None:
-        text = message.text
-        if text.startswith("/"):
-            text = payload_for_command(text) or "/help"
-        return Incoming(chat_id, key, text, message.text)
+        return Incoming(chat_id, key, payload_for_typed(message.text), message.text)
     caption = message.caption or ""
     return Incoming(chat_id, key, CRISIS_PAYLOAD, caption) if is_crisis(caption) else None
 

@@ -1,8 +1,10 @@
-"""Bot commands (Telegram and the local chat) and the Rasa payload each sends."""
+"""Bot commands (Telegram and the local chat), the Rasa payload each sends, and
+the one format of payloads: `/intent{"entity":"value"}`."""
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+import json
+from typing import Any, Dict, Optional, Tuple
 
 # command -> (Rasa payload, description shown in Telegram's menu)
 COMMANDS: Dict[str, Tuple[str, str]] = {
@@ -31,3 +33,30 @@ def payload_for_command(text: str) -> Optional[str]:
     command = text[1:].split()[0].split("@")[0].lower() if len(text) > 1 else ""
     entry = COMMANDS.get(command)
     return entry[0] if entry else None
+
+
+def payload_for_typed(text: str) -> str:
+    """What Rasa gets for a typed line: a command's payload, "/help" for an
+    unknown command (never a raw "/something" Rasa would read as an intent), else the text."""
+    if not text.startswith("/"):
+        return text
+    return payload_for_command(text) or "/help"
+
+
+def intent_payload(intent: str, **entities: Any) -> str:
+    """A button payload that sends an intent with entities: /list_goals{"goal_id":"7"}."""
+    return f"/{intent}" + json.dumps({k: str(v) for k, v in entities.items()}, separators=(",", ":"))
+
+
+def parse_payload(text: str) -> Tuple[str, Dict[str, Any]]:
+    """'/add_goal{"edit_goal_id":"7"}' -> ('add_goal', {'edit_goal_id': '7'}); a
+    malformed entity part gives no entities."""
+    name, _, rest = text[1:].partition("{") if text.startswith("/") else ("", "", "")
+    entities: Dict[str, Any] = {}
+    if rest:
+        try:
+            loaded = json.loads("{" + rest)
+            entities = loaded if isinstance(loaded, dict) else {}
+        except ValueError:
+            entities = {}
+    return name.strip(), entities

@@ -8,23 +8,20 @@ even when Rasa is down. The phrases live in content/crisis_lexicon.yml.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Tuple
 
 import yaml
 
+from regiecoach.dutch.text import fold
+
 LEXICON_PATH = Path(__file__).resolve().parent.parent / "content" / "crisis_lexicon.yml"
 
 
 def normalise(text: str) -> str:
     """Lower-case, strip diacritics and punctuation, collapse whitespace."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.lower().replace("'", "")
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return " ".join(text.split())
+    return fold(text)
 
 
 @lru_cache(maxsize=1)

@@ -19,8 +19,9 @@ def test_model_is_not_retrained_when_nothing_changed(tmp_path, monkeypatch):
     (root / "domain.yml").write_text("version: '3.1'\n")
     config = root / "config.yml"
     config.write_text("language: nl\n")
-    for name in ("rasa_addons/linear_intent.py", "regiecoach/__init__.py", "regiecoach/crisis.py", "content/crisis_lexicon.yml"):
-        (root / name).parent.mkdir(exist_ok=True)
+    for entry in launcher.MODEL_CODE:
+        name = entry if "." in entry else f"{entry}/linear_intent.py"
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text("# v1\n")
     monkeypatch.setattr(launcher, "ROOT", root)
     trainings = []

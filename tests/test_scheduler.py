@@ -1,5 +1,6 @@
-"""The scheduler, with a controllable clock and a fake bridge: what the user
-receives, when, and that nothing arrives twice."""
+"""The scheduler with a controllable clock, delivering through the real bridge
+on a fresh database (only Rasa is scripted): what the user receives, when,
+and that nothing arrives twice."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import scheduler as sched_mod
+from bot.bridge import Bridge
 from bot.scheduler import Scheduler
 from regiecoach.storage import iso, parse_iso, users
 from regiecoach.storage import reminders as rem
+from tests.fakes import RecordingChannel, ScriptedRasa
 
 AMS = ZoneInfo("Europe/Amsterdam")
 UTC = dt.timezone.utc
@@ -28,9 +31,57 @@ class Crash(BaseException):
     """The process dies (kill -9) right after the message went out."""
 
 
-class FakeBridge:
-    """Records trigger calls; its outbox keeps one rendered message per source key,
-    like the real bridge, so a repeated trigger never reaches the user twice."""
+class CrashingChannel(RecordingChannel):
+    """Records what reached the user; with `crash_after_send` the process dies
+    right after the first message went out."""
+
+    def __init__(self, crash_after_send: bool = False) -> None:
+        super().__init__()
+        self.crash_after_send = crash_after_send
+
+    async def deliver(self, chat_id, message, button_ids):
+        await super().deliver(chat_id, message, button_ids)
+        if self.crash_after_send:
+            self.crash_after_send = False
+            raise Crash()
+
+
+class LiveBridge(Bridge):
+    """The real bridge (outbox, dedupe by source key, per-chat order) on the
+    test's database; only Rasa is scripted and the channel records. `calls`
+    lists the scheduler's deliveries; `received` counts what reached each user."""
+
+    def __init__(self, db, fail: bool = False, crash_after_send: bool = False):
+        self.scripted = ScriptedRasa(replies=[{"recipient_id": "x", "text": "Tijd voor een check-in. Hoe gaat het?"}],
+                                     down=fail)
+        self.recorder = CrashingChannel(crash_after_send)
+        super().__init__(db, self.scripted, self.recorder, min_interval=0.0)
+        self.calls: list[tuple[str, str, dict, str]] = []
+
+    async def trigger(self, chat_id, intent, entities, source_key):
+        self.calls.append((chat_id, intent, dict(entities), source_key))
+        return await super().trigger(chat_id, intent, entities, source_key)
+
+    def restart(self) -> LiveBridge:
+        """A new bridge process on the same file, after its start-up pass."""
+        again = LiveBridge(self.db)
+        again.recorder = self.recorder
+        again.channel = self.recorder
+        again.calls = self.calls
+        asyncio.run(again.resend_pending())
+        return again
+
+    @property
+    def received(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for chat_id, _message, _buttons in self.recorder.delivered:
+            counts[chat_id] = counts.get(chat_id, 0) + 1
+        return counts
+
+
+class CountingDeliverer:
+    """For the throughput and memory tests only (10,000 reminders): counts
+    deliveries per chat without rendering or storing them."""
 
     def __init__(self, fail: bool = False, crash_after_send: bool = False, keep_calls: bool = True):
         self.calls: list[tuple[str, str, dict, str]] = []
@@ -61,7 +112,7 @@ def run(scheduler, now):
 
 
 def make(db, bridge=None):
-    bridge = bridge or FakeBridge()
+    bridge = bridge or LiveBridge(db)
     return Scheduler(db, bridge, clock=lambda: dt.datetime(2026, 1, 1, tzinfo=UTC), tz=AMS), bridge
 
 
@@ -216,12 +267,13 @@ def test_paused_checkins_are_not_sent_but_meeting_reminders_are(fresh_db, consen
 def test_crash_between_send_and_mark_gives_one_message(fresh_db, consenting_user):
     due = local(2026, 11, 23, 9, 30)
     rid = rem.add_manual(fresh_db, consenting_user, "checkin", due, due)
-    bridge = FakeBridge(crash_after_send=True)
+    bridge = LiveBridge(fresh_db, crash_after_send=True)
     scheduler, _ = make(fresh_db, bridge)
     with pytest.raises(Crash):
         run(scheduler, due)
     assert status(fresh_db, rid) == "claimed"
-    # restart: a new scheduler on the same file
+    # restart: a new bridge and scheduler on the same file
+    bridge = bridge.restart()
     restarted, _ = make(fresh_db, bridge)
     assert run(restarted, due + dt.timedelta(minutes=1)) == 0  # still within the lease
     assert run(restarted, due + dt.timedelta(minutes=6)) == 1
@@ -295,7 +347,7 @@ def test_blocked_or_withdrawn_users_get_nothing(fresh_db, consenting_user):
 def test_failing_bridge_retries_then_gives_up(fresh_db, consenting_user):
     due = local(2026, 11, 23, 9, 30)
     rid = rem.add_manual(fresh_db, consenting_user, "milestone", due, due)
-    scheduler, bridge = make(fresh_db, FakeBridge(fail=True))
+    scheduler, bridge = make(fresh_db, LiveBridge(fresh_db, fail=True))
     for _ in range(200):  # each round at the row's next due time (retry or the end of quiet hours)
         if status(fresh_db, rid) != "pending":
             break
@@ -342,7 +394,7 @@ def test_a_user_who_blocked_the_bot_gets_check_ins_again_after_writing(fresh_db,
 def test_run_forever_stops_on_request(fresh_db, consenting_user):
     due = local(2026, 11, 23, 9, 30)
     rem.add_manual(fresh_db, consenting_user, "checkin", due, due)
-    bridge = FakeBridge()
+    bridge = LiveBridge(fresh_db)
     scheduler = Scheduler(fresh_db, bridge, clock=lambda: due, tz=AMS)
 
     async def main():
@@ -379,7 +431,7 @@ def test_ten_thousand_due_reminders_in_bounded_batches(fresh_db, monkeypatch):
 
     monkeypatch.setattr(sched_mod.store, "claim_due", spy)
     fresh_db.execute("PRAGMA synchronous = NORMAL")  # speed only; the logic is the same
-    bridge = FakeBridge(keep_calls=False)
+    bridge = CountingDeliverer(keep_calls=False)
     scheduler, _ = make(fresh_db, bridge)
     tracemalloc.start()
     try:
@@ -404,7 +456,7 @@ def add_due_checkins(db, count, due, first_chat=5000):
     db.conn.commit()
 
 
-class SlowBridge(FakeBridge):
+class SlowBridge(CountingDeliverer):
     """Each delivery takes a while (Rasa renders, Telegram answers)."""
 
     def __init__(self, seconds=0.02):
@@ -449,7 +501,7 @@ def test_quiet_hours_are_checked_when_each_reminder_goes_out(fresh_db):
     moment = [start]
     sent_at: list[dt.datetime] = []
 
-    class MinuteBridge(FakeBridge):
+    class MinuteBridge(CountingDeliverer):
         async def trigger(self, chat_id, intent, entities, *, source_key):
             sent_at.append(moment[0])
             moment[0] += dt.timedelta(minutes=1)  # a long, slow round

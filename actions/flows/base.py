@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlite_utils import Database
 
+from regiecoach.dutch.answers import yes_no
 from regiecoach.texts import say
 
 DONE = "done"
@@ -40,6 +41,10 @@ class Turn:
     @property
     def clean(self) -> str:
         return " ".join((self.text or "").split())
+
+    def yes_no(self, sure: float = 0.0, yes_title: str = "", no_title: str = "") -> str:
+        """'yes', 'no' or '' (see regiecoach.dutch.answers.yes_no)."""
+        return yes_no(self.text, self.intent, self.confidence, sure, yes_title, no_title)
 
 
 @dataclass

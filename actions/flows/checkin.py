@@ -14,18 +14,11 @@ from actions.card import card_dir
 from actions.flows.answers import is_non_answer, kind_of, reply_key
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn, advance
 from actions.progress_chart import chart_replies
-from regiecoach.storage import checkins, parse_iso, reminders, users
+from regiecoach.dutch.dates import format_dutch, parse_meeting_time
+from regiecoach.dutch.numbers import NUMBER_WORDS
+from regiecoach.dutch.text import shorten
+from regiecoach.storage import checkins, meetings, parse_iso, reminders, users
 from regiecoach.texts import say
-
-try:  # written by another helper; without it the next-step date is kept as text
-    from regiecoach.dutch.dates import parse_meeting_time
-except ImportError:  # pragma: no cover
-    parse_meeting_time = None  # type: ignore[assignment]
-
-try:
-    from regiecoach.dutch.dates import format_dutch
-except ImportError:  # pragma: no cover
-    format_dutch = None  # type: ignore[assignment]
 
 NEGATIVE = re.compile(
     r"\b(slecht|moe|vermoeid|zwaar|kapot|rot|beroerd|uitgeput|somber|verdrietig|ellendig|pijn|"
@@ -33,20 +26,12 @@ NEGATIVE = re.compile(
     re.IGNORECASE,
 )
 POSITIVE = re.compile(r"\b(goed|beter|prima|fijn|lekker|top|redelijk|oke|ok|positief)\b", re.IGNORECASE)
-NUMBER_WORDS = {"nul": 0, "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
-                "zeven": 7, "acht": 8, "negen": 9, "tien": 10}
 MAX_QUOTE = 60
 MAX_TEXT = 2000  # kept whole; the summary quotes a short part
 SCORE_BUTTONS = [(str(n), str(n)) for n in range(11)]
 # The regie question comes on the 1st, 4th, 7th, ... check-in: often enough to
 # see a change, rare enough not to turn the check-in into a form.
 REGIE_EVERY = 3
-
-
-def shorten(text: str, limit: int = MAX_QUOTE) -> str:
-    """A quote for a reflection: never paste long free text back."""
-    text = " ".join(text.split()).strip(" .")
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def mood_of(turn: Turn) -> str:
@@ -126,9 +111,9 @@ class CheckinFlow(Flow):
         if step in ("energy_why", "confidence_why"):
             return [Reply(follow_up(int(ctx.data[step.split("_")[0]])))]
         if step == "goals":
-            goals = reminders.open_goals(ctx.db, ctx.chat_id, limit=3)
+            goals = meetings.open_goals(ctx.db, ctx.chat_id, limit=3)
             if goals:
-                listing = "\n".join(f"• {shorten(g['text'])}" for g in goals)
+                listing = "\n".join(f"• {shorten(g['text'], MAX_QUOTE)}" for g in goals)
                 return [Reply(say("checkin", "goals_with_list", goals=listing))]
             return [Reply(say("checkin", "goals_none"))]
         if step == "went_well":
@@ -338,16 +323,16 @@ class CheckinFlow(Flow):
         if data.get("regie") is not None:
             parts.append(say("checkin", "sum_regie", regie=data["regie"]))
         if data.get("went_well"):
-            parts.append(say("checkin", "sum_went_well", text=shorten(data["went_well"])))
+            parts.append(say("checkin", "sum_went_well", text=shorten(data["went_well"], MAX_QUOTE)))
         if data.get("next_step"):
             day = data.get("next_step_date")
             if day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
-                parts.append(say("checkin", "sum_next_when", text=shorten(data["next_step"]),
+                parts.append(say("checkin", "sum_next_when", text=shorten(data["next_step"], MAX_QUOTE),
                                  day=self._day(dt.date.fromisoformat(day))))
             elif day:
-                parts.append(say("checkin", "sum_next_when", text=shorten(data["next_step"]), day=shorten(day, 30)))
+                parts.append(say("checkin", "sum_next_when", text=shorten(data["next_step"], MAX_QUOTE), day=shorten(day, 30)))
             else:
-                parts.append(say("checkin", "sum_next", text=shorten(data["next_step"])))
+                parts.append(say("checkin", "sum_next", text=shorten(data["next_step"], MAX_QUOTE)))
         if len(parts) <= 2 and not data.get("next_step"):
             parts.append(say("checkin", "sum_nothing"))
         parts.append(say("checkin", "sum_close"))
@@ -367,20 +352,13 @@ class CheckinFlow(Flow):
 
     def _date(self, ctx: FlowContext, text: str) -> str:
         """An ISO date when the text is a day in the future, else the text itself (short)."""
-        if parse_meeting_time is not None:
-            try:
-                result = parse_meeting_time(text, ctx.now, ctx.tz)
-            except Exception:  # another helper's parser: a failure only means "keep the text"
-                result = None
-            if result is not None and result.moment is not None and not result.in_past:
-                return result.moment.astimezone(ctx.tz).date().isoformat()
+        result = parse_meeting_time(text, ctx.now, ctx.tz)
+        if result.moment is not None and not result.in_past:
+            return result.moment.astimezone(ctx.tz).date().isoformat()
         return shorten(text, MAX_QUOTE)
 
     def _when(self, ctx: FlowContext, moment: dt.datetime) -> str:
-        if format_dutch is not None:
-            return format_dutch(moment, ctx.tz)
-        local = moment.astimezone(ctx.tz)
-        return local.strftime("%d-%m-%Y om %H:%M")
+        return format_dutch(moment, ctx.tz)
 
     def _day(self, day: dt.date) -> str:
         from actions.flows.timeline import format_day

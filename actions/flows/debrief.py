@@ -11,8 +11,9 @@ from actions import card
 from actions.calendar_ics import ics_replies
 from actions.flows.answers import is_non_answer
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
-from actions.flows.meeting import MAX_TEXT, UNKNOWN_RE, schedule_reminders, yes_no
+from actions.flows.meeting import MAX_TEXT, UNKNOWN_RE, schedule_reminders
 from regiecoach.dutch.dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
+from regiecoach.dutch.text import clean_text, shorten
 from regiecoach.storage import meetings, parse_iso
 from regiecoach.texts import say
 
@@ -84,7 +85,7 @@ class DebriefFlow(Flow):
         if step.startswith("goal_"):
             goal = meetings.get_goal(ctx.db, ctx.chat_id, ctx.data["goal_ids"][int(step[5:])]) or {"text": ""}
             keys = ("goal_reached", "goal_partly", "goal_not")
-            return [Reply(say("debrief", "ask_goal", goal=card.shorten(goal["text"])),
+            return [Reply(say("debrief", "ask_goal", goal=shorten(goal["text"])),
                           buttons=[(say("debrief", k), say("debrief", k)) for k in keys])]
         if step == "heard":
             keys = ("heard_yes", "heard_partly", "heard_no")
@@ -143,7 +144,7 @@ class DebriefFlow(Flow):
     # --- steps -----------------------------------------------------------------------
 
     def _handle_none_offer(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        answer = yes_no(turn)
+        answer = turn.yes_no()
         if answer == "yes":
             ctx.step = DONE
             ctx.switch_to = "meeting"
@@ -177,15 +178,15 @@ class DebriefFlow(Flow):
         return [Reply(say("debrief", f"heard_{heard}_reply"))]
 
     def _handle_heard_need(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         advance(ctx, "agreed")
         if is_non_answer(text):
             return [Reply(say("debrief", "heard_need_reply_empty"))]
         ctx.data["heard_need"] = text  # only for the summary; the draft goes when the look back ends
-        return [Reply(say("debrief", "heard_need_reply", text=card.shorten(text)))]
+        return [Reply(say("debrief", "heard_need_reply", text=shorten(text)))]
 
     def _handle_agreed(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         if len(text) > MAX_TEXT:
             return [Reply(say("meeting", "too_long", max=MAX_TEXT))]
         meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now, agreements=text)
@@ -224,7 +225,7 @@ class DebriefFlow(Flow):
         return self._take_next(ctx, combine(dt.date.fromisoformat(ctx.data["next_date"]), time, ctx.tz))
 
     def _handle_next_confirm(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        answer = yes_no(turn)
+        answer = turn.yes_no()
         if answer == "no":
             history: List[str] = ctx.data.setdefault("_history", [])
             while history and history.pop() != "next":
@@ -257,7 +258,7 @@ class DebriefFlow(Flow):
         heard = ctx.data.get("heard") or "none"
         heard_text = say("debrief", f"summary_heard_{heard}")
         if ctx.data.get("heard_need"):
-            heard_text += " " + say("debrief", "summary_heard_need", text=card.shorten(ctx.data["heard_need"]))
+            heard_text += " " + say("debrief", "summary_heard_need", text=shorten(ctx.data["heard_need"]))
         summary = " ".join(say("debrief", "summary", goals=goals_text, heard=heard_text).split())
         from actions.meeting_actions import progress_text  # late: meeting_actions imports rasa_sdk
 

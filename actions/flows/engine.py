@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from sqlite_utils import Database
 
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn
-from regiecoach.commands import COMMANDS
+from regiecoach.commands import COMMANDS, parse_payload
 from regiecoach.storage import drafts, turns, users
 from regiecoach.storage.db import transaction
 from regiecoach.texts import say
@@ -180,7 +180,7 @@ def _handle(
         return _finish_turn(ctx, flow, [Reply(say("engine", "resumed"))])
 
     if text.startswith("/") and len(text) <= MAX_ANSWER_CHARS:
-        target, trigger = _parse_payload(text)
+        target, trigger = parse_payload(text)
         if target in INTENT_FLOWS and (INTENT_FLOWS[target] != flow.name or trigger):
             _save(ctx, flow)
             if target == "add_goal":
@@ -255,18 +255,6 @@ def _command_for(flow_name: str) -> str:
             return f"/{command}"
     return "/start"
 
-
-def _parse_payload(text: str) -> Tuple[str, Dict[str, Any]]:
-    """'/add_goal{"edit_goal_id":"7"}' -> ('add_goal', {'edit_goal_id': '7'})."""
-    name, _, rest = text[1:].partition("{")
-    trigger: Dict[str, Any] = {}
-    if rest:
-        try:
-            loaded = json.loads("{" + rest)
-            trigger = loaded if isinstance(loaded, dict) else {}
-        except ValueError:
-            trigger = {}
-    return name.strip(), trigger
 
 
 def _is_werkwijzer_question(turn: Turn) -> bool:

@@ -13,13 +13,11 @@ from actions.calendar_ics import ics_replies
 from actions.flows.answers import is_non_answer
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
 from regiecoach.dutch.dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
+from regiecoach.dutch.roles import MEETING_ROLES
+from regiecoach.dutch.text import clean_text, shorten
 from regiecoach.storage import drafts, meetings, parse_iso
+from regiecoach.storage.reminders import schedule_meeting_reminders
 from regiecoach.texts import say
-
-try:  # written by another helper at the same time; the flow works without it
-    from regiecoach.storage.reminders import schedule_meeting_reminders
-except ImportError:  # pragma: no cover - depends on the other module being present
-    schedule_meeting_reminders = None  # type: ignore[assignment]
 
 # A long story is kept whole (the engine caps input at the bridge's limit); quotes and the card shorten it.
 MAX_TEXT = 2000
@@ -28,11 +26,8 @@ MAX_PHOTO_TEXT = 600  # the scherpe foto in the user's own words covers four thi
 SIDE_TRIGGERS = {"scherpe_foto": "photo_edit", "move_meeting": "when"}
 SIDE_STEPS = ("edit_goal", "photo_edit")
 MAX_GOALS = 2  # "één of twee doelen", as the Werkwijzer advises
-WHO_OPTIONS = ("bedrijfsarts", "leidinggevende", "arbeidsdeskundige", "casemanager")
 PRIVACY_WHO = ("leidinggevende", "casemanager")
 PROPOSAL_KEYS = ("proposal_hours", "proposal_tasks", "proposal_home", "proposal_breaks", "proposal_flex")
-YES_WORDS = ("ja", "jawel", "klopt", "is goed", "prima", "oke", "ok", "goed", "yes", "zeker", "graag")
-NO_WORDS = ("nee", "neen", "niet", "klopt niet", "nope", "liever niet")
 # Words that alone do not make a goal concrete ("een goed gesprek", "duidelijkheid").
 VAGUE_WORDS = frozenset(
     """beter goed goede gesprek duidelijkheid duidelijk helder helderheid fijn fijne prettig prettige positief
@@ -49,16 +44,6 @@ UNKNOWN_RE = re.compile(r"^(ik )?weet (ik )?(het )?(nog )?niet|^nog niet bekend|
 KEEP_WORDS = ("nee", "weet ik niet", "weet niet", "geen idee", "laat maar", "zo is het goed", "zo laten", "is goed")
 
 
-def yes_no(turn: Turn) -> str:
-    """'yes', 'no' or '' for an answer to a yes/no question."""
-    text = turn.clean.lower().strip(" .!")
-    if turn.intent == "deny" or text in NO_WORDS or text.startswith("nee"):
-        return "no"
-    if turn.intent == "affirm" or text in YES_WORDS or text.startswith("ja"):
-        return "yes"
-    return ""
-
-
 def is_vague(goal: str) -> bool:
     words = re.findall(r"[a-zà-ÿ0-9]+", goal.lower())
     if len(goal.strip()) < 10:
@@ -72,7 +57,7 @@ def split_questions(text: str) -> List[str]:
     for line in re.split(r"[\n;]+", text):
         pieces = re.findall(r"[^?]+\?|[^?]+$", line)
         parts.extend(p.strip(" -•*") for p in pieces if p.strip(" -•*"))
-    return [card.clean_text(p) for p in parts if card.clean_text(p)][:5]
+    return [clean_text(p) for p in parts if clean_text(p)][:5]
 
 
 def schedule_reminders(ctx: FlowContext, meeting_id: int, starts_at: dt.datetime) -> bool:
@@ -189,7 +174,7 @@ class MeetingFlow(Flow):
             return [Reply(text, buttons=[(say("meeting", "existing_yes"), say("meeting", "existing_yes")),
                                          (say("meeting", "existing_no"), say("meeting", "existing_no"))])]
         if step == "who":
-            keys = [f"who_{k}" for k in WHO_OPTIONS] + ["who_other"]
+            keys = [f"who_{k}" for k in MEETING_ROLES] + ["who_other"]
             return [Reply(say("meeting", "ask_who"), buttons=[(say("meeting", k), say("meeting", k)) for k in keys])]
         if step == "who_other":
             return [Reply(say("meeting", "ask_who_other"))]
@@ -208,7 +193,7 @@ class MeetingFlow(Flow):
         if step == "goal":
             replace = meetings.get_goal(ctx.db, ctx.chat_id, ctx.data.get("replace_goal_id"))
             if replace:
-                return [Reply(say("meeting", "goal_replace", goal=card.shorten(replace["text"])))]
+                return [Reply(say("meeting", "goal_replace", goal=shorten(replace["text"])))]
             key = "ask_goal_first" if self._goal_count(ctx) == 0 else "ask_goal_next"
             return [Reply(say("meeting", key))]
         if step == "goal_concrete":
@@ -227,7 +212,7 @@ class MeetingFlow(Flow):
             return [Reply(say("scherpe_foto", "ask_edit"))]
         if step == "edit_goal":
             goal = meetings.get_goal(ctx.db, ctx.chat_id, ctx.data.get("edit_goal_id")) or {"text": ""}
-            return [Reply(say("meeting", "edit_goal_ask", goal=card.shorten(goal["text"])))]
+            return [Reply(say("meeting", "edit_goal_ask", goal=shorten(goal["text"])))]
         return []
 
     def handle(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
@@ -303,7 +288,7 @@ class MeetingFlow(Flow):
         return None
 
     def _handle_use_existing(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        answer = yes_no(turn)
+        answer = turn.yes_no()
         if turn.clean.lower() == say("meeting", "existing_no").lower():
             answer = "no"
         if answer == "yes":
@@ -323,7 +308,7 @@ class MeetingFlow(Flow):
 
     def _handle_who(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         text = turn.clean.lower().strip(" .!")
-        chosen = next((k for k in WHO_OPTIONS if k in text or say("meeting", f"who_{k}").lower() == text), None)
+        chosen = next((k for k in MEETING_ROLES if k in text or say("meeting", f"who_{k}").lower() == text), None)
         if chosen is None and (text == say("meeting", "who_other").lower() or text in ("anders", "iemand anders")):
             advance(ctx, "who_other")
             return []
@@ -331,15 +316,15 @@ class MeetingFlow(Flow):
             # A typed name or role that is not one of the buttons: take it as "someone else".
             if len(text) > 60 or not text:
                 return [Reply(say("meeting", "unclear"))]
-            return self._set_who(ctx, card.clean_text(turn.clean))
+            return self._set_who(ctx, clean_text(turn.clean))
         return self._set_who(ctx, chosen)
 
     def _handle_who_other(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         if len(text) > 60:
             return [Reply(say("meeting", "too_long", max=60))]
         lowered = text.lower()
-        chosen = next((k for k in WHO_OPTIONS if k in lowered), None)
+        chosen = next((k for k in MEETING_ROLES if k in lowered), None)
         return self._set_who(ctx, chosen or text)
 
     def _set_who(self, ctx: FlowContext, with_whom: str) -> List[Reply]:
@@ -412,7 +397,7 @@ class MeetingFlow(Flow):
         return self._take_moment(ctx, moment)
 
     def _handle_when_confirm(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        answer = yes_no(turn)
+        answer = turn.yes_no()
         if answer == "no":
             self._back_to(ctx, "when")
             ctx.data.pop("when_pending", None)
@@ -433,7 +418,7 @@ class MeetingFlow(Flow):
         return []
 
     def _handle_goal(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         too_long = self._too_long(text) or self._non_answer(ctx, text)
         if too_long:
             return too_long
@@ -453,7 +438,7 @@ class MeetingFlow(Flow):
         return replies + self._after_goal(ctx)
 
     def _handle_goal_concrete(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         too_long = self._too_long(text)
         if too_long:
             return too_long
@@ -462,10 +447,10 @@ class MeetingFlow(Flow):
         lowered = text.lower().strip(" .!")
         if lowered in KEEP_WORDS or len(lowered) < 3:
             goal = meetings.get_goal(ctx.db, ctx.chat_id, goal_id) or {"text": ""}
-            replies.append(Reply(say("meeting", "goal_kept", goal=card.shorten(goal["text"]))))
+            replies.append(Reply(say("meeting", "goal_kept", goal=shorten(goal["text"]))))
         else:
             meetings.update_goal_text(ctx.db, ctx.chat_id, goal_id, text)
-            replies.append(Reply(say("meeting", "goal_saved", goal=card.shorten(text))))
+            replies.append(Reply(say("meeting", "goal_saved", goal=shorten(text))))
         return replies + self._after_goal(ctx, announce=False)
 
     def _after_goal(self, ctx: FlowContext, announce: bool = True) -> List[Reply]:
@@ -486,7 +471,7 @@ class MeetingFlow(Flow):
 
     def _handle_goal_more(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         text = turn.clean.lower().strip(" .!")
-        answer = yes_no(turn)
+        answer = turn.yes_no()
         if text == say("meeting", "more_no").lower():
             answer = "no"
         if answer == "yes":
@@ -502,7 +487,7 @@ class MeetingFlow(Flow):
         return [Reply(say("meeting", "unclear"))]
 
     def _statement(self, ctx: FlowContext, turn: Turn, kind: str, field: str, next_step: str) -> List[Reply]:
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         too_long = self._too_long(text) or self._non_answer(ctx, text)
         if too_long:
             return too_long
@@ -524,10 +509,10 @@ class MeetingFlow(Flow):
         return self._statement(ctx, turn, "cannot", "example", "energy")
 
     def _handle_energy(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        return self._save_text(ctx, card.clean_text(turn.clean), meetings.set_energy, "proposal")
+        return self._save_text(ctx, clean_text(turn.clean), meetings.set_energy, "proposal")
 
     def _handle_proposal(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         lowered = text.lower()
         if lowered == say("meeting", "proposal_other").lower() or lowered in ("anders", "iets anders"):
             advance(ctx, "proposal_other")
@@ -535,7 +520,7 @@ class MeetingFlow(Flow):
         return self._save_proposal(ctx, text)
 
     def _handle_proposal_other(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        return self._save_proposal(ctx, card.clean_text(turn.clean))
+        return self._save_proposal(ctx, clean_text(turn.clean))
 
     def _save_proposal(self, ctx: FlowContext, text: str) -> List[Reply]:
         return self._save_text(ctx, text, meetings.set_proposal, "questions")
@@ -552,7 +537,7 @@ class MeetingFlow(Flow):
 
     def _handle_questions(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         text = turn.text or ""
-        too_long = self._too_long(card.clean_text(text))
+        too_long = self._too_long(clean_text(text))
         if too_long:
             return too_long
         replies = self._privacy(ctx, text)
@@ -563,18 +548,18 @@ class MeetingFlow(Flow):
         return replies + self._finish(ctx)
 
     def _handle_edit_goal(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         too_long = self._too_long(text)
         if too_long:
             return too_long
         if not meetings.update_goal_text(ctx.db, ctx.chat_id, int(ctx.data.get("edit_goal_id") or 0), text):
             ctx.step = DONE
             return [Reply(say("meeting", "edit_goal_missing"))]
-        return self._unstash(ctx, [Reply(say("meeting", "edit_goal_done", goal=card.shorten(text)))])
+        return self._unstash(ctx, [Reply(say("meeting", "edit_goal_done", goal=shorten(text)))])
 
     def _handle_photo_edit(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         """The user's own words for the scherpe foto: stored as they wrote it, used from now on."""
-        text = card.clean_text(turn.clean)
+        text = clean_text(turn.clean)
         if len(text) > MAX_PHOTO_TEXT:
             return [Reply(say("scherpe_foto", "too_long", max=MAX_PHOTO_TEXT))]
         if not text:

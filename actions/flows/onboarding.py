@@ -12,10 +12,6 @@ from regiecoach.config import get_settings
 from regiecoach.storage import privacy, reminders, users
 from regiecoach.texts import say
 
-YES_WORDS = ("ja", "jawel", "is goed", "prima", "oke", "ok", "akkoord", "goed", "yes", "prima hoor")
-NO_WORDS = ("nee", "neen", "liever niet", "nope", "niet")
-
-
 # Consent and erasure have consequences: the classifier's yes or no counts only
 # when it is sure, so keyboard mashing ("asdfgh") gets the question again.
 SURE = 0.7
@@ -23,13 +19,7 @@ SURE = 0.7
 
 def _yes_no(turn: Turn, yes_title: str, no_title: str) -> str:
     """'yes', 'no' or '' for an answer to the consent or erase question."""
-    text = turn.clean.lower().strip(" .!")
-    sure = turn.confidence >= SURE
-    if text == yes_title.lower() or (sure and turn.intent == "affirm") or text in YES_WORDS or text.startswith("ja"):
-        return "yes"
-    if text == no_title.lower() or (sure and turn.intent == "deny") or text in NO_WORDS or text.startswith("nee"):
-        return "no"
-    return ""
+    return turn.yes_no(SURE, yes_title, no_title)
 
 
 def menu() -> Reply:

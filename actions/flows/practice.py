@@ -29,6 +29,7 @@ from actions.practice_feedback import (
     fragment_for,
     only_refuses,
 )
+from regiecoach.storage import meetings
 from regiecoach.storage import practice as store
 from regiecoach.texts import load, say
 
@@ -93,7 +94,7 @@ class PracticeFlow(Flow):
         if chosen in SCENARIOS:
             return replies + self._begin(ctx, chosen)
         ctx.step = "choose"
-        meeting = store.next_planned_meeting(ctx.db, ctx.chat_id, ctx.now)
+        meeting = meetings.next_meeting(ctx.db, ctx.chat_id, ctx.now)
         suggested = SUGGEST_FOR.get(str((meeting or {}).get("with_whom") or ""))
         if meeting and suggested:
             from regiecoach.dutch.dates import format_dutch

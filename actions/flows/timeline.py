@@ -5,21 +5,13 @@ each step that is still to come. Only for employees ("in dienst")."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance
+from regiecoach.dutch import dates
 from regiecoach.storage import reminders, users
 from regiecoach.texts import say
 
-try:  # another helper's module; the flow has its own simple parser as well
-    from regiecoach.dutch import dates as dutch_dates
-except ImportError:  # pragma: no cover
-    dutch_dates = None  # type: ignore[assignment]
-
-DAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-MONTH_NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-               "oktober", "november", "december")
 MAX_AGE = dt.timedelta(days=731)  # two years back, leap day included
 
 
@@ -59,59 +51,13 @@ BY_KEY = {m.key: m for m in MILESTONES}
 
 
 def format_day(day: dt.date, weekday: bool = True) -> str:
-    text = f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
-    return f"{DAY_NAMES[day.weekday()]} {text}" if weekday else text
+    """"dinsdag 1 december 2026": milestones lie up to two years ahead, so with the year."""
+    return dates.format_day(day, weekday=weekday, year=True)
 
 
 def parse_sick_day(text: str, today: dt.date) -> dt.date | None:
-    """A day in the past: "12-3-2026", "12/3", "12 maart 2026", "gisteren". Without
-    a year, the most recent such day."""
-    clean = " ".join(text.lower().replace(",", " ").split())
-    match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})(?:[-/.](\d{2,4}))?", clean)
-    if match:
-        day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
-        return _date(day, month, year, today)
-    match = re.search(r"\b(\d{1,2}) (" + "|".join(MONTH_NAMES) + r"|[a-z]{3,4})\.?(?: (\d{4}))?\b", clean)
-    if match:
-        month = _month(match.group(2))
-        if month:
-            return _date(int(match.group(1)), month, match.group(3), today)
-    if dutch_dates is not None:
-        try:
-            found, has_year = dutch_dates.extract_date(dutch_dates._normalise(clean), today)
-        except Exception:  # the other module's internals may change; ours is enough then
-            return None
-        if found and found > today and not has_year:
-            found = _date(found.day, found.month, None, today)
-        return found
-    return None
-
-
-def _month(token: str) -> int:
-    for index, name in enumerate(MONTH_NAMES):
-        if name.startswith(token) or token == name:
-            return index + 1
-    return {"mrt": 3, "okt": 10}.get(token, 0)
-
-
-def _date(day: int, month: int, year: str | None, today: dt.date) -> dt.date | None:
-    try:
-        if year:
-            full = int(year) + (2000 if len(year) == 2 else 0)
-            return dt.date(full, month, day)
-        found = dt.date(today.year, month, day)
-        return found if found <= today else dt.date(today.year - 1, month, day)
-    except ValueError:
-        return None
-
-
-def yes_no(turn: Turn) -> str:
-    text = turn.clean.lower().strip(" .!")
-    if turn.intent == "deny" or text.startswith("nee") or text in ("liever niet", "niet nodig"):
-        return "no"
-    if turn.intent == "affirm" or text.startswith("ja") or text in ("graag", "goed", "prima", "oke", "ok"):
-        return "yes"
-    return ""
+    """A day in the past: "12-3-2026", "12/3", "12 maart 2026", "gisteren"."""
+    return dates.parse_past_day(text, today)
 
 
 def timeline_lines(first_sick_day: dt.date, today: dt.date) -> list[str]:
@@ -229,7 +175,7 @@ class TimelineFlow(Flow):
         if turn.clean.lower().startswith(say("timeline", "change_day").lower()[:6]):
             advance(ctx, "sick_day")
             return []
-        answer = yes_no(turn)
+        answer = turn.yes_no()
         if not answer:
             return [Reply(say("timeline", "yes_no_unclear"))]
         ctx.step = DONE

@@ -1,2 +1,3 @@
-"""The Dutch language toolkit: normalising, yes/no, numbers, shortening, roles,
-and reading and writing dates."""
+"""The Dutch language toolkit: folding and shortening text (`text`), yes/no
+(`answers`), number words (`numbers`), roles (`roles`), and reading and
+writing dates (`dates`, with babel for formatting and dateparser as fallback)."""

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 import dateparser
+from babel.dates import format_date
+
+from regiecoach.dutch.numbers import NUMBER_WORDS as ALL_NUMBER_WORDS
 
 MAX_INPUT_CHARS = 200  # a date phrase is short; longer text is not a date
 
@@ -32,10 +35,8 @@ _MONTH_ALIASES = {
     "jan": 1, "feb": 2, "febr": 2, "mrt": 3, "mar": 3, "maa": 3, "apr": 4, "jun": 6, "jul": 7,
     "aug": 8, "sep": 9, "sept": 9, "okt": 10, "oct": 10, "nov": 11, "dec": 12,
 }
-NUMBER_WORDS = {
-    "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7,
-    "acht": 8, "negen": 9, "tien": 10, "elf": 11, "twaalf": 12,
-}
+# "over een week", "om twee uur": number words from one up (zero is no day or hour here).
+NUMBER_WORDS = {word: value for word, value in ALL_NUMBER_WORDS.items() if value >= 1}
 
 _DAY_RE = "|".join(sorted(list(DAY_NAMES) + list(_DAY_ALIASES), key=len, reverse=True))
 _MONTH_RE = "|".join(sorted(list(MONTH_NAMES) + list(_MONTH_ALIASES), key=len, reverse=True))
@@ -58,7 +59,8 @@ def _num(token: str) -> int:
     return int(token) if token.isdigit() else NUMBER_WORDS[token]
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
+    """Lower case; emoji and symbols dropped; the separators dates use are kept."""
     # Drop emoji and other symbols; keep letters, digits and the separators we use.
     text = unicodedata.normalize("NFC", text or "").lower().replace("’", "'")
     kept = []
@@ -283,7 +285,7 @@ def parse_meeting_time(text: str, now: dt.datetime, tz: dt.tzinfo) -> ParseResul
         raise ValueError("now must be aware")
     if not text or len(text) > MAX_INPUT_CHARS:
         return ParseResult(None, False, False)
-    clean = _normalise(text)
+    clean = normalise(text)
     if not clean:
         return ParseResult(None, False, False)
     local_now = now.astimezone(tz)
@@ -301,7 +303,7 @@ def parse_time_only(text: str) -> Optional[Tuple[int, int]]:
     """Just a time of day ("half 3", "10:15", "om 9 uur"), or None."""
     if not text or len(text) > MAX_INPUT_CHARS:
         return None
-    clean = _normalise(text)
+    clean = normalise(text)
     time, _ = extract_time(clean)
     if time is None and re.fullmatch(r"\d{1,2}", clean):
         said = int(clean)
@@ -314,15 +316,28 @@ def combine(day: dt.date, time: Tuple[int, int], tz: dt.tzinfo) -> dt.datetime:
     return _localise(day, time[0], time[1], tz)
 
 
-def format_day(day: dt.date) -> str:
-    """"dinsdag 1 december"."""
-    return f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]}"
+def format_day(day: dt.date, weekday: bool = True, year: bool = False) -> str:
+    """"dinsdag 1 december"; with `year` "dinsdag 1 december 2026"; without `weekday` "1 december"."""
+    pattern = ("EEEE " if weekday else "") + "d MMMM" + (" y" if year else "")
+    return format_date(day, pattern, locale="nl")
 
 
 def format_dutch(moment: dt.datetime, tz: dt.tzinfo, with_time: bool = True) -> str:
-    """"dinsdag 1 december om 10:00" in the user's zone, without locale settings."""
+    """"dinsdag 1 december om 10:00" in the user's zone."""
     local = moment.astimezone(tz)
-    text = f"{DAY_NAMES[local.weekday()]} {local.day} {MONTH_NAMES[local.month - 1]}"
+    text = format_day(local.date())
     if with_time:
         text += f" om {local.hour:02d}:{local.minute:02d}"
     return text
+
+
+def parse_past_day(text: str, today: dt.date) -> Optional[dt.date]:
+    """A day that has been: "12-3-2026", "12.3", "12 maart", "gisteren". Without a
+    year, the most recent such day; a weekday name is the last one before today."""
+    clean = re.sub(r"(\d)\.(\d)", r"\1-\2", normalise(text[:MAX_INPUT_CHARS]))
+    found, has_year = extract_date(clean, today)
+    if found is None or has_year or found <= today:
+        return found
+    if (found - today).days < 7:
+        return found - dt.timedelta(days=7)
+    return _safe_date(found.year - 1, found.month, found.day) or _safe_date(found.year - 1, found.month, 28)

@@ -9,7 +9,7 @@ from typing import Any, Dict, Optional
 
 from sqlite_utils import Database
 
-from regiecoach.storage.db import iso
+from regiecoach.storage.db import iso, parse_iso
 
 
 def load_draft(db: Database, chat_id: str, flow: str) -> Optional[Dict[str, Any]]:
@@ -38,3 +38,10 @@ def latest_draft(db: Database, chat_id: str) -> Optional[Dict[str, Any]]:
     if not rows:
         return None
     return load_draft(db, chat_id, rows[0]["flow"])
+
+
+def last_touched(db: Database, chat_id: str) -> Optional[dt.datetime]:
+    """When any of the user's drafts last changed: they are mid-conversation."""
+    for row in db.query("select max(updated_at) as updated from drafts where chat_id = ?", [str(chat_id)]):
+        return parse_iso(row["updated"])
+    return None

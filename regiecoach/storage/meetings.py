@@ -29,6 +29,15 @@ def _one(db: Database, sql: str, params: List[Any]) -> Optional[Dict[str, Any]]:
     return dict(rows[0]) if rows else None
 
 
+def _owned(db: Database, table: str, chat_id: str, row_id: Any) -> Optional[Dict[str, Any]]:
+    """Row `row_id` of `table` if it belongs to this user; None for a foreign or malformed id."""
+    try:
+        key = int(row_id)
+    except (TypeError, ValueError):
+        return None
+    return _one(db, f"select * from {table} where id = ? and chat_id = ?", [key, str(chat_id)])
+
+
 # --- meetings -------------------------------------------------------------------
 
 
@@ -52,11 +61,7 @@ def create_meeting(
 
 
 def get_meeting(db: Database, chat_id: str, meeting_id: Any) -> Optional[Dict[str, Any]]:
-    try:
-        key = int(meeting_id)
-    except (TypeError, ValueError):
-        return None
-    return _one(db, "select * from meetings where id = ? and chat_id = ?", [key, str(chat_id)])
+    return _owned(db, "meetings", chat_id, meeting_id)
 
 
 @atomic
@@ -103,6 +108,24 @@ def next_meeting(db: Database, chat_id: str, now: dt.datetime) -> Optional[Dict[
         "order by starts_at limit 1",
         [str(chat_id), iso(now)],
     )
+
+
+def upcoming_meetings(db: Database, chat_id: str, now: dt.datetime) -> List[Dict[str, Any]]:
+    """Every meeting still ahead that is not cancelled, soonest first."""
+    return [dict(r) for r in db.query(
+        "select * from meetings where chat_id = ? and starts_at > ? and coalesce(status, '') != 'cancelled'"
+        " order by starts_at",
+        [str(chat_id), iso(now)],
+    )]
+
+
+def open_goals(db: Database, chat_id: str, limit: int = 5) -> List[Dict[str, Any]]:
+    """The user's open (or partly reached) goals, newest first."""
+    return [dict(r) for r in db.query(
+        "select id, text, status from goals where chat_id = ? and coalesce(status, 'open') in ('open', 'partly')"
+        " order by id desc limit ?",
+        [str(chat_id), int(limit)],
+    )]
 
 
 def latest_prepared_meeting(db: Database, chat_id: str) -> Optional[Dict[str, Any]]:
@@ -222,11 +245,7 @@ def add_goal(db: Database, chat_id: str, meeting_id: int, text: str, now: dt.dat
 
 
 def get_goal(db: Database, chat_id: str, goal_id: Any) -> Optional[Dict[str, Any]]:
-    try:
-        key = int(goal_id)
-    except (TypeError, ValueError):
-        return None
-    return _one(db, "select * from goals where id = ? and chat_id = ?", [key, str(chat_id)])
+    return _owned(db, "goals", chat_id, goal_id)
 
 
 def list_goals(db: Database, chat_id: str, meeting_id: int) -> List[Dict[str, Any]]:
@@ -249,32 +268,30 @@ def list_goals_by_meeting(db: Database, chat_id: str) -> List[Tuple[Dict[str, An
 
 
 @atomic
-def update_goal_text(db: Database, chat_id: str, goal_id: int, text: str) -> bool:
+def _change_goal(db: Database, chat_id: str, goal_id: int, fields: Optional[Dict[str, Any]]) -> bool:
+    """Update (or with `fields` None, delete) one of this user's goals; False if it is not theirs."""
     require_consent(db, chat_id)
     if get_goal(db, chat_id, goal_id) is None:
         return False
-    db["goals"].update(int(goal_id), {"text": text})  # type: ignore[union-attr]
+    if fields is None:
+        db.execute("delete from goals where id = ? and chat_id = ?", [int(goal_id), str(chat_id)])
+    else:
+        db["goals"].update(int(goal_id), fields)  # type: ignore[union-attr]
     return True
 
 
-@atomic
+def update_goal_text(db: Database, chat_id: str, goal_id: int, text: str) -> bool:
+    return _change_goal(db, chat_id, goal_id, {"text": text})
+
+
 def set_goal_status(db: Database, chat_id: str, goal_id: int, status: str) -> bool:
     if status not in GOAL_STATUSES:
         raise ValueError(f"status must be one of {GOAL_STATUSES}")
-    require_consent(db, chat_id)
-    if get_goal(db, chat_id, goal_id) is None:
-        return False
-    db["goals"].update(int(goal_id), {"status": status})  # type: ignore[union-attr]
-    return True
+    return _change_goal(db, chat_id, goal_id, {"status": status})
 
 
-@atomic
 def delete_goal(db: Database, chat_id: str, goal_id: int) -> bool:
-    require_consent(db, chat_id)
-    if get_goal(db, chat_id, goal_id) is None:
-        return False
-    db.execute("delete from goals where id = ? and chat_id = ?", [int(goal_id), str(chat_id)])
-    return True
+    return _change_goal(db, chat_id, goal_id, None)
 
 
 # --- can / cannot / energy statements -----------------------------------------------

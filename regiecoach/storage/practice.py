@@ -95,16 +95,3 @@ def latest_saved_sentences(db: Database, chat_id: str, limit: int = 3) -> list[s
     ).fetchall()
     return [row[0] for row in rows]
 
-
-def next_planned_meeting(db: Database, chat_id: str, now: dt.datetime) -> dict[str, Any] | None:
-    """The user's next meeting that has not happened yet (planned or prepared),
-    so practice can suggest a scenario that fits it."""
-    rows = list(
-        db["meetings"].rows_where(
-            "chat_id = ? and status in ('planned', 'prepared') and starts_at >= ?",
-            [str(chat_id), iso(now)],
-            order_by="starts_at",
-            limit=1,
-        )
-    )
-    return dict(rows[0]) if rows else None

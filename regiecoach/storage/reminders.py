@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from regiecoach.storage import users
+from regiecoach.storage import drafts, meetings, users
 from regiecoach.storage.db import atomic, iso, parse_iso
 
 QUIET_START = dt.time(21, 0)
@@ -167,12 +167,6 @@ def cancel_meeting_reminders(db: Database, meeting_id: int) -> int:
     return count
 
 
-def meeting(db: Database, meeting_id: int) -> dict[str, Any] | None:
-    """The meeting row (read only; regiecoach/storage/meetings.py owns writing it)."""
-    rows = list(db.query("select * from meetings where id = ?", [int(meeting_id)]))
-    return dict(rows[0]) if rows else None
-
-
 # --- check-ins ------------------------------------------------------------------
 
 @atomic
@@ -240,11 +234,7 @@ def stop_all(db: Database, chat_id: str) -> int:
 def resume(db: Database, chat_id: str, now: dt.datetime, tz: dt.tzinfo) -> int | None:
     """Reminders back on: the next check-in, and reminders for planned meetings still ahead."""
     users.update_settings(db, chat_id, reminders_paused=0)
-    for row in db.query(
-        "select id, starts_at from meetings where chat_id = ? and starts_at > ?"
-        " and coalesce(status, '') != 'cancelled'",
-        [str(chat_id), iso(now)],
-    ):
+    for row in meetings.upcoming_meetings(db, chat_id, now):
         start = parse_iso(row["starts_at"])
         if start is not None:
             schedule_meeting_reminders(db, chat_id, row["id"], start, now, tz)
@@ -486,10 +476,9 @@ def busy_until(db: Database, chat_id: str, now: dt.datetime) -> dt.datetime | No
     active = parse_iso(user.get("last_active_at"))
     if active is not None:
         moments.append(active)
-    for row in db.query("select max(updated_at) as updated from drafts where chat_id = ?", [str(chat_id)]):
-        draft = parse_iso(row["updated"])
-        if draft is not None:
-            moments.append(draft)
+    draft = drafts.last_touched(db, chat_id)
+    if draft is not None:
+        moments.append(draft)
     latest = max(moments) if moments else None
     if latest is not None and now - latest < ACTIVE_WINDOW:
         return now + ACTIVE_WINDOW
@@ -515,14 +504,6 @@ def active_since(db: Database, chat_id: str, moment: dt.datetime | None) -> bool
     active = parse_iso(user.get("last_active_at"))
     return bool(active and moment and active > moment)
 
-
-def open_goals(db: Database, chat_id: str, limit: int = 5) -> list[dict[str, Any]]:
-    """The user's open goals, newest first (read only; the meeting helper owns goals)."""
-    return [dict(r) for r in db.query(
-        "select id, text, status from goals where chat_id = ? and coalesce(status, 'open') in ('open', 'partly')"
-        " order by id desc limit ?",
-        [str(chat_id), int(limit)],
-    )]
 
 
 def ids(rows: Iterable[dict[str, Any]]) -> list[int]:
