@@ -14,6 +14,7 @@ from actions.flows.base import Turn
 from bot.app import housekeeping
 from regiecoach.config import get_settings
 from regiecoach.storage import drafts, meetings, privacy
+from regiecoach.texts import say
 from tests.conftest import AMS
 
 GOAL = "Ik wil afspreken hoeveel uur ik de komende maand werk"
@@ -66,3 +67,10 @@ def test_the_replies_kept_for_a_repeat_are_in_the_export_and_go_after_two_days(c
     assert "flow_turns" in privacy.export_user(fresh_db, "42")
     housekeeping(fresh_db, replace(get_settings(), data_dir=tmp_path), now + dt.timedelta(days=2, minutes=1))
     assert "flow_turns" not in privacy.export_user(fresh_db, "42")
+
+
+def test_after_erasing_everything_nothing_is_kept_for_a_repeat_either(consenting_user, fresh_db, now):
+    at_the_goal_question(fresh_db, now)
+    engine.start(fresh_db, "42", "erase", now, AMS, key="e1")
+    engine.handle(fresh_db, "42", "erase", Turn(say("onboarding", "erase_yes")), now, AMS, key="e2")
+    assert privacy.export_user(fresh_db, "42") == {}

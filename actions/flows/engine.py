@@ -93,7 +93,7 @@ def once(db: Database, chat_id: str, key: Optional[str], call: str, now: dt.date
                        for r in done["replies"]]
             return replies, done["running"]
         replies, running = step()
-        if key:
+        if key and users.get_user(db, chat_id) is not None:  # nothing is kept of a user this step erased
             turns.record(db, chat_id, key, call, [asdict(r) for r in replies], running, now)
         return replies, running
 
