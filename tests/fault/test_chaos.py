@@ -82,9 +82,12 @@ class Bot:
         self.lock = threading.Lock()
         self.generation = 0
         self.proc: Optional[subprocess.Popen] = None
+        self.exits: List[int] = []
         self.start()
 
     def start(self) -> None:
+        if self.proc is not None and self.proc.poll() is not None:
+            self.exits.append(self.proc.returncode)  # -9: killed by the test; anything else: it stopped itself
         self.generation += 1
         log = (self.data_dir / "bot.err").open("ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "chat", "--config", "config.ci.yml", "--user", USER],
@@ -169,11 +172,14 @@ class Driver:
 
     def say(self, text: str) -> List[str]:
         """Send one line and wait for its answer (and, if held, for the real one)."""
+        waited = time.time() + HELD_WAIT
+        while not self.bot.alive() and time.time() < waited:
+            time.sleep(0.5)  # between a kill and the restart: the user waits too
         message = Message(text, self.bot.generation)
         self.ledger.append(message)
         start = self.bot.count()
         if not self.bot.send(text):
-            message.outcome = "interrupted"
+            message.outcome, message.replies = "interrupted", ["(not sent: the bot process is gone)"]
             return []
         sent = time.time()
         deadline, held = sent + REPLY_WAIT, False
@@ -181,7 +187,8 @@ class Driver:
             replies = [r for r in self.bot.since(start) if not is_reminder(r)]
             if self.bot.generation != message.generation or not self.bot.alive():
                 # Killed by the test before it answered (a held message dies with it: counted apart).
-                message.replies, message.outcome = replies, "interrupted"
+                why = "restarted" if self.bot.generation != message.generation else "died"
+                message.replies, message.outcome = replies + [f"(the bot process {why})"], "interrupted"
                 return replies
             if any(r not in NOTICES for r in replies):
                 message.seconds = time.time() - sent
@@ -297,6 +304,8 @@ class Chaos(threading.Thread):
             if n % 3 == 0:
                 self._add_reminder()
             while time.time() < min(began + moment, self.deadline):
+                if not self.bot.alive():
+                    self.bot.start()  # it stopped by itself: restarted too
                 time.sleep(0.2)
             if not self._healthy():
                 return  # out of time
@@ -418,7 +427,7 @@ def test_random_kills_lose_nothing_acknowledged_and_send_nothing_twice(tmp_path)
           f" kills_by_target={chaos.kills} messages={len(driver.ledger)}"
           f" interrupted_by_bot_kill={len(interrupted)} held_then_bot_killed={held_lost} goals_acked={len(driver.goals_acked)}"
           f" checkins_acked={len(driver.checkins_acked)} reminders_added={len(chaos.reminders)}"
-          f" reminders_seen={openers_seen} stored_twice={len(stored_twice)} rounds={driver.round}"
+          f" bot_exits={bot.exits} reminders_seen={openers_seen} stored_twice={len(stored_twice)} rounds={driver.round}"
           f" answer_s_median={waits[len(waits) // 2] if waits else 0:.1f} answer_s_max={max(waits, default=0):.0f}")
     for message in unanswered:
         print(f"unanswered: {message.text[:40]!r} -> {[r[:60] for r in message.replies]}")
