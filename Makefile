@@ -13,7 +13,7 @@ PYTHON310 := $(shell for c in python3.10 $$HOME/.pyenv/versions/3.10.*/bin/pytho
   /usr/bin/python3.10 python3; do \
   if $$c -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo $$c; break; fi; done)
 
-.PHONY: run chat test venv train train-ci lint typecheck validate pytest story-test nlu-eval practice-eval fault-test bench bench-scale clean
+.PHONY: run chat test venv train train-ci lint typecheck validate pytest story-test nlu-eval practice-eval coach-eval fault-test bench bench-scale clean
 
 $(VENV)/.installed: requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -62,6 +62,11 @@ nlu-eval: venv
 
 practice-eval: venv
 	$(PY) scripts/practice_eval.py
+
+# Scripted conversations through the CI model, read against MITI (a few minutes;
+# not in `make test`). Ports: REGIECOACH_EVAL_RASA_PORT / _ACTIONS_PORT.
+coach-eval: venv train-ci
+	$(PY) scripts/coach_eval.py
 
 # Random SIGKILLs of the bot, Rasa and the action server; the last line is the ledger.
 fault-test: venv train-ci

@@ -32,8 +32,9 @@ def _entities(tracker: Tracker) -> Dict[str, Any]:
 # --- /voortgang ----------------------------------------------------------------------
 
 
-def progress_text(db: Database, chat_id_: str) -> str:
-    """The user's own numbers, with the study's numbers beside them, kindly."""
+def progress_text(db: Database, chat_id_: str, compare: bool = True) -> str:
+    """The user's own numbers, with the study's numbers beside them, kindly
+    (`compare`: only when asked for, with /voortgang, not after a look back)."""
     numbers = meetings.progress_numbers(db, chat_id_)
     if numbers.meetings_prepared == 0 and numbers.meetings_reviewed == 0:
         return say("debrief", "progress_none")
@@ -44,7 +45,7 @@ def progress_text(db: Database, chat_id_: str) -> str:
         lines.append(say("debrief", "progress_goals_none"))
     if numbers.heard_share is not None:
         lines.append(say("debrief", "progress_heard", share=numbers.heard_share))
-    if numbers.goals_share is not None or numbers.heard_share is not None:
+    if compare and (numbers.goals_share is not None or numbers.heard_share is not None):
         lines.append(say("debrief", "progress_compare"))
     return "\n".join(lines)
 

@@ -14,6 +14,18 @@ from typing import List, Optional
 from regiecoach.config import ROOT, get_settings
 
 
+def _without_sniffio() -> None:
+    """httpcore (under httpx: PTB and the bridge) tries `import sniffio` on
+    every request; anyio 4.16 no longer installs it, so each try searched the
+    whole sys.path and failed: about 16 a message, a third of the bot's CPU
+    in the scheduler bench (cProfile). Marked missing once, the import fails
+    at once and httpcore uses asyncio as before."""
+    try:
+        import sniffio  # noqa: F401
+    except ImportError:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Telegram URLs carry the bot token.
@@ -26,6 +38,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    _without_sniffio()
     parser = argparse.ArgumentParser(prog="python -m bot", description="Regiecoach")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="start Rasa, the action server and the bot (Telegram or local chat)")

@@ -95,6 +95,10 @@ def service_env(extra: Dict[str, str]) -> Dict[str, str]:
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    # Rasa's telemetry reports every server start to Rasa's analytics service;
+    # nothing of ours leaves the machine. It also unpacked the whole model once
+    # more to fingerprint it: seconds of every start.
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env["SANIC_HOST"] = "127.0.0.1"  # the action server listens on loopback only
     env.update(extra)
     return env

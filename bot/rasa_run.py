@@ -1,4 +1,5 @@
-"""Start `rasa run` with the API token taken from the environment.
+"""Start `rasa run` with the API token taken from the environment (and the
+speed fixes of bot/rasa_speedups.py).
 
 The launcher runs `python -m bot.rasa_run <rasa run options>`. Rasa only takes
 its token as `--auth-token`, and a command line is readable by every local
@@ -23,6 +24,14 @@ def main() -> None:
     if not token:
         raise SystemExit("REGIECOACH_RASA_TOKEN ontbreekt")
     sys.argv = rasa_argv(sys.argv[1:], token)
+    # Before anything imports TensorFlow (Rasa's policies do): skops, which
+    # loads our intent model, looks up the module of ~860 types in every
+    # loaded module when it is imported, and TensorFlow loads thousands.
+    import skops.io  # noqa: F401
+
+    from bot import rasa_speedups
+
+    rasa_speedups.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -163,9 +163,9 @@ class TelegramChannel:
         if not str(chat_id).lstrip("-").isdigit():  # e.g. the local chat's "local": never a Telegram chat
             raise PermanentSendError("not a Telegram chat id")
         for attempt in range(self.max_attempts):
-            await self.limiter.acquire()
             try:
-                await self._send(int(chat_id), message, markup)
+                async with self.limiter.sending():  # counts until Telegram has answered
+                    await self._send(int(chat_id), message, markup)
                 return
             except Forbidden as error:
                 raise ChatBlocked(str(chat_id)) from error

@@ -103,7 +103,7 @@ def test_a_prepared_meeting_offers_the_ics_as_a_document_that_parses(fresh_db, c
     chat = Chat(fresh_db, now)
     for answer in ("Bedrijfsarts", "1 december om 10 uur", "Ja", "Afspraken maken over minder uren werken",
                    "Nee, verder", "Korte klussen", "Boodschappen", "Lang vergaderen", "Na een uur op",
-                   "overslaan", "Minder uren en opbouwen", "overslaan"):
+                   "overslaan", "Minder uren en opbouwen", "overslaan", "ja"):  # the summary's check, then the card
         chat.send(answer)
     offer = next(r for r in chat.replies if r.custom and r.custom.get("document", {}).get("filename") == "gesprek.ics")
     assert "in je agenda" in offer.text
@@ -164,7 +164,7 @@ def test_the_next_meeting_planned_in_a_look_back_offers_an_ics(fresh_db, consent
                                   starts_at=now - dt.timedelta(days=1), status="prepared")
     meetings.add_goal(fresh_db, "42", mid, "Afspraken over mijn uren", now)
     chat = Chat(fresh_db, now, flow="debrief")
-    for answer in ("Bereikt", "Ja", "Over vier weken weer een gesprek", "15 december", "10 uur", "Ja"):
+    for answer in ("Bereikt", "Ja", "Over vier weken weer een gesprek", "overslaan", "15 december", "10 uur", "Ja"):
         chat.send(answer)
     offer = next(r for r in chat.replies if r.custom and r.custom.get("document", {}).get("filename") == "gesprek.ics")
     _, event = parse(Path(offer.custom["document"]["path"]))

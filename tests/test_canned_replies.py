@@ -40,15 +40,15 @@ def run_checkin(db, user, now, answers):
 @pytest.mark.parametrize("answer", ["niks", "weet ik niet", "pff", "nee", "Niks eigenlijk, ik ben gewoon moe",
                                     "Het lukte allemaal niet"])
 def test_empty_or_negative_answers_get_no_praise_in_the_checkin(fresh_db, consenting_user, now, seeded, answer):
-    # why-follow-up, confidence, why-follow-up, regie (the first check-in asks it), goals, went well
-    replies = run_checkin(fresh_db, consenting_user, now, [answer, "4", answer, "5", answer, answer])
-    for reply in (replies[0], replies[2], replies[4], replies[5]):
+    # why-follow-up, confidence, why-follow-up, regie (the first check-in asks it) and its follow-up, goals, went well
+    replies = run_checkin(fresh_db, consenting_user, now, [answer, "4", answer, "5", answer, answer, answer])
+    for reply in (replies[0], replies[2], replies[4], replies[5], replies[6]):
         first_line = reply.split("\n")[0]
         assert not PRAISE.search(first_line), first_line
 
 
 def test_no_thanks_for_an_honest_answer_in_any_variant(fresh_db, consenting_user, now, seeded):
-    answers = ["Ik slaap beter", "6", "Mijn vriendin", "5", "Ik heb het nog niet gevraagd"]
+    answers = ["Ik slaap beter", "6", "Mijn vriendin", "5", "overslaan", "Ik heb het nog niet gevraagd"]
     replies = run_checkin(fresh_db, consenting_user, now, answers)
     assert "eerlijke" not in replies[-1]
     assert "niet" in replies[-1] or "anders" in replies[-1]  # it reflects that it did not happen
@@ -56,7 +56,7 @@ def test_no_thanks_for_an_honest_answer_in_any_variant(fresh_db, consenting_user
 
 def test_nothing_went_well_is_not_summed_up_as_a_success(fresh_db, consenting_user, now):
     chat = CheckinChat(fresh_db, consenting_user, now)
-    for answer in ("Het gaat wel", "5", "weet ik niet", "5", "weet ik niet", "5", "niks", "niks"):
+    for answer in ("Het gaat wel", "5", "weet ik niet", "5", "weet ik niet", "5", "weet ik niet", "niks", "niks"):
         chat.say(answer)
     summary = chat.say("weet ik niet")  # no next step: no date question, straight to the summary
     assert "Wat goed ging" not in summary and "volgende stap" not in summary.lower()
@@ -78,6 +78,9 @@ def test_a_positive_word_after_niet_is_not_good_news(fresh_db, consenting_user, 
     ("Het lukte niet", "negative"), ("niet zo goed", "negative"), ("Niks eigenlijk, ik ben gewoon moe", "negative"),
     ("Het ging goed, maar ik ben wel moe", "mixed"), ("Ik heb het voorgesteld en het mag", "neutral"),
     ("Een gesprek met mijn leidinggevende", "neutral"),
+    ("geen idee eigenlijk", "empty"), ("nee hoor", "empty"),
+    ("Ik kan weer een uur lezen, maar daarna ben ik echt op", "mixed"), ("Telefoneren kost veel energie", "negative"),
+    ("Wandelen helpt, maar als ik aan werk denk zakt het weer", "mixed"),
 ])
 def test_kind_of_answer(text, kind):
     assert kind_of(text) == kind
@@ -92,17 +95,20 @@ def test_not_feeling_heard_gets_empathy_and_a_question_not_fijn(fresh_db, now, c
     meetings.add_goal(fresh_db, "42", mid, "Afspraken over mijn uren", now - dt.timedelta(days=5))
     chat = FlowChat(fresh_db, now, flow="debrief")
     chat.send("Niet")
+    assert "fijn" not in chat.send("Mijn leidinggevende was er niet").lower()  # what got in the way
     reply = chat.send("Nee")
     assert "vervelend" in reply.lower()
     assert "Wat had je nodig gehad" in reply
     assert "fijn" not in reply.lower()
     reflected = chat.send("Dat ze echt luisterde naar mijn voorbeeld")
     assert "Dat ze echt luisterde naar mijn voorbeeld" in reflected
-    chat.send("overslaan")
+    chat.send("overslaan")  # the agreements
+    chat.send("overslaan")  # what they take along
     summary = chat.send("Weet ik nog niet")
-    assert chat.running is None
     assert "fijn om te weten" not in summary.lower()
     assert "niet gehoord" in summary and "Dat ze echt luisterde" in summary
+    chat.send("ja")
+    assert chat.running is None
 
 
 # --- practice -------------------------------------------------------------------
@@ -148,7 +154,9 @@ def test_look_back_counts_deels_as_deels(fresh_db, now, consenting_user):
     meetings.add_goal(fresh_db, "42", mid, "Afspraken over mijn uren", now - dt.timedelta(days=5))
     chat = FlowChat(fresh_db, now, flow="debrief")
     chat.send("Deels")
+    chat.send("overslaan")  # what went well and what not
     chat.send("Ja")
+    chat.send("overslaan")
     chat.send("overslaan")
     summary = chat.send("Weet ik nog niet")
     assert "Deels: 1" in summary and "(grotendeels) bereikt" not in summary

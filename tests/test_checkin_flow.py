@@ -52,17 +52,22 @@ def test_first_checkin_full_path(fresh_db, consenting_user, now):
     regie_question = chat.say("Een gesprek met mijn leidinggevende")
     assert "Hoeveel regie heb je nu over je re-integratie, van 0 tot 10?" in regie_question
     assert [b[0] for b in chat.last[-1].buttons] == [str(n) for n in range(11)]
-    goals_question = chat.say("6")
+    assert "Wat zou je een beetje meer regie geven?" in chat.say("6")
+    goals_question = chat.say("Als ik zelf mijn uren mag kiezen")
+    assert '"Als ik zelf mijn uren mag kiezen"' in goals_question  # reflected before the next question
     assert "twee ochtenden per week" in goals_question
     chat.say("Ik heb het voorgesteld en het mag")
     chat.say("Ik ben elke dag gaan wandelen, ook toen het regende en ik er eigenlijk helemaal geen zin in had")
     chat.say("Mijn leidinggevende bellen")
     summary = chat.say("volgende week dinsdag")
-    assert "energie is een 5" in summary
+    assert "energie is een 5" in summary and '"Ik slaap beter"' in summary  # the score and what helps
     assert "vertrouwen in je werk is een 0" in summary
     assert "regie over je re-integratie is een 6" in summary
-    assert "…" in summary and "ook toen het regende en ik er eigenlijk helemaal geen zin in had" not in summary
+    # A long answer comes back as a short part in the user's own words, never pasted whole.
+    assert '"Ik ben elke dag gaan wandelen"' in summary and "ook toen het regende" not in summary
     assert "Mijn leidinggevende bellen" in summary and "dinsdag 24 november" in summary
+    assert summary.endswith("Klopt dit? Wil je iets toevoegen?")
+    chat.say("Ja, dat klopt")
     assert [b[0] for b in chat.last[-1].buttons] == ["Elke 4 weken", "Elke 5 weken", "Elke 6 weken"]
     chat.say("Elke 5 weken")
     done = chat.say("Avond")
@@ -80,7 +85,7 @@ def test_negative_mood_gets_empathy_and_a_choice_not_a_checklist(fresh_db, conse
     reply = chat.say("Eerlijk gezegd slecht, ik ben zo moe")
     assert "zwaar" in reply.lower() or "naar" in reply.lower()
     assert "0 tot 10" not in reply
-    assert [b[0] for b in chat.last[-1].buttons] == ["Nu verder", "Liever later"]
+    assert [b[0] for b in chat.last[-1].buttons] == ["Ja, nu verder", "Liever later"]
     reply = chat.say("Liever later")
     assert chat.running is None
     assert "/checkin" in reply
@@ -110,7 +115,7 @@ def test_after_a_crisis_it_opens_with_how_they_are_and_skips_scores(fresh_db, co
     assert "Hoe gaat het nu met je" in texts(chat.last)
     chat.say("Iets beter, dank je")
     seen = [chat.say("Nu verder")]
-    for answer in ("Weinig", "Ik heb gewandeld", "Rust nemen", "Geen datum"):
+    for answer in ("Weinig", "Ik heb gewandeld", "Rust nemen", "Geen datum", "ja"):
         seen.append(chat.say(answer))
     assert chat.running is None
     assert all("0 tot 10" not in text for text in seen)
@@ -144,7 +149,8 @@ def test_second_checkin_plans_next_at_chosen_interval_without_asking(fresh_db, c
     chat.say("overslaan")
     chat.say("overslaan")
     chat.say("overslaan")
-    done = chat.say("overslaan")
+    chat.say("overslaan")
+    done = chat.say("nee")
     assert chat.running is None
     assert "Elke 4 weken" not in done
     due = parse_iso(rem.next_checkin(fresh_db, consenting_user)["due_at"]).astimezone(AMS)
@@ -161,7 +167,7 @@ def test_finishing_a_checkin_cancels_the_pending_nudge(fresh_db, consenting_user
     users.update_settings(fresh_db, consenting_user, checkin_weeks=4)
     checkins.add_checkin(fresh_db, consenting_user, now - dt.timedelta(weeks=4), mood="positive")
     chat = Chat(fresh_db, consenting_user, now, trigger={"reminder_id": str(rid)})
-    for answer in ("Goed", "6", "overslaan", "6", "overslaan", "overslaan", "overslaan", "overslaan"):
+    for answer in ("Goed", "6", "overslaan", "6", "overslaan", "overslaan", "overslaan", "overslaan", "ja"):
         chat.say(answer)
     assert [r["kind"] for r in rem.list_upcoming(fresh_db, consenting_user, now)] == ["checkin"]
     assert iso(now) < rem.next_checkin(fresh_db, consenting_user)["due_at"]
@@ -217,3 +223,41 @@ def test_no_regie_question_in_the_checkin_after_a_crisis(fresh_db, consenting_us
     seen = [texts(chat.last), chat.say("Het gaat iets beter"), chat.say("Nu verder")]
     finish(chat, seen)
     assert not any("regie" in text.lower() for text in seen)
+
+
+def _to_the_check(chat):
+    for answer in ("Het gaat wisselend, wandelen lukt maar werken is zwaar", "5", "Wandelen helpt", "6",
+                   "overslaan", "overslaan", "overslaan", "overslaan", "Een collega bellen", "Geen datum"):
+        chat.say(answer)
+    return texts(chat.last)
+
+
+def test_the_summary_gives_back_their_words_and_an_addition_is_kept(fresh_db, consenting_user, now):
+    chat = Chat(fresh_db, consenting_user, now)
+    summary = _to_the_check(chat)
+    assert summary.startswith("Even samengevat.") and summary.endswith("Klopt dit? Wil je iets toevoegen?")
+    for words in ('"Het gaat wisselend, wandelen lukt maar werken is zwaar"', '"Wandelen helpt"', '"Een collega bellen"'):
+        assert words in summary
+    assert "Goed dat je" not in summary  # no praise before they said whether it is right
+    reply = chat.say("Ik wil nog zeggen dat ik bang ben voor het gesprek")
+    assert 'Dat zet ik erbij: "Ik wil nog zeggen dat ik bang ben voor het gesprek"' in reply
+    assert "bang ben voor het gesprek" in checkins.last_checkin(fresh_db, consenting_user)["summary"]
+
+
+def test_klopt_niet_at_the_check_asks_what_and_keeps_the_answer(fresh_db, consenting_user, now):
+    chat = Chat(fresh_db, consenting_user, now)
+    _to_the_check(chat)
+    assert "Wat wil je anders of erbij?" in chat.say("klopt niet helemaal")
+    chat.say("Werken is niet zwaar, wel spannend")
+    assert "wel spannend" in checkins.last_checkin(fresh_db, consenting_user)["summary"]
+    assert [b[0] for b in chat.last[-1].buttons] == ["Elke 4 weken", "Elke 5 weken", "Elke 6 weken"]
+
+
+def test_niks_and_weet_ik_niet_get_no_praise(fresh_db, consenting_user, now):
+    chat = Chat(fresh_db, consenting_user, now)
+    replies = [chat.say(a) for a in ("weet ik niet", "5", "weet ik niet", "6", "niks", "5", "niks", "weet ik niet",
+                                     "weet ik niet")]
+    for reply in replies:
+        first = reply.split("\n")[0]  # the reply to the answer, before the next question
+        for praise in ("Dank je", "Mooi", "Knap", "Goed dat", "Fijn dat", "Dat is goed", "Dat is mooi"):
+            assert praise not in first, (first, praise)

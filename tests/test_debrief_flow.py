@@ -27,18 +27,27 @@ def test_full_look_back_creates_next_meeting(fresh_db, now, past_meeting, schedu
     assert "bedrijfsarts" in chat.text and "zaterdag 21 november" in chat.text
     assert "Afspraken over mijn uren" in chat.text
     assert chat.buttons == ["Bereikt", "Deels", "Niet"]
-    assert "casemanager" in chat.send("Bereikt")
-    chat.send("Deels")
+    reply = chat.send("Bereikt")
+    assert '"Afspraken over mijn uren"' in reply and "casemanager" in reply
+    assert "Wat lukte er wel, en wat nog niet?" in chat.send("Deels")  # a goal not (quite) reached: what got in the way
+    assert '"Ik weet zijn naam, niet zijn nummer"' in chat.send("Ik weet zijn naam, niet zijn nummer")
     assert chat.buttons == ["Ja", "Deels", "Nee"]
     chat.send("Ja")
-    chat.send("Over vier weken weer een gesprek, tot dan 3 ochtenden")
+    assert "Wat neem je mee" in chat.send("Over vier weken weer een gesprek, tot dan 3 ochtenden")
+    chat.send("Vragen naar het nummer van de casemanager")
     assert "Weet ik nog niet" in chat.buttons
     assert "Hoe laat" in chat.send("15 december")
     assert "dinsdag 15 december om 10:00, klopt dat?" in chat.send("10 uur")
-    reply = chat.send("Ja")
+    summary = chat.send("Ja")
+    assert "2 doelen" in summary and "Bereikt: 1. Deels: 1. Niet: 0." in summary and "(grotendeels)" not in summary
+    assert summary.endswith("Klopt dit? Wil je iets toevoegen?")
+    for words in ('"Ik weet zijn naam, niet zijn nummer"', '"Over vier weken weer een gesprek, tot dan 3 ochtenden"',
+                  '"Vragen naar het nummer van de casemanager"'):
+        assert words in summary
+    reply = chat.send("nee hoor")
     assert chat.running is None
-    assert "2 doelen" in reply and "Bereikt: 1. Deels: 1. Niet: 0." in reply and "(grotendeels) bereikt" not in reply
     assert "100%" in reply  # their own numbers follow
+    assert "onderzoek" not in reply  # the study's figures only when asked for (/voortgang)
     assert [g["status"] for g in meetings.list_goals(fresh_db, "42", mid)] == ["reached", "partly"]
     row = meetings.get_meeting(fresh_db, "42", mid)
     assert (row["felt_heard"], row["status"]) == ("ja", "done")
@@ -47,18 +56,25 @@ def test_full_look_back_creates_next_meeting(fresh_db, now, past_meeting, schedu
     assert upcoming["with_whom"] == "bedrijfsarts"
     assert parse_iso(upcoming["starts_at"]).astimezone(AMS).day == 15
     assert scheduled == [(upcoming["id"], parse_iso(upcoming["starts_at"]))]
+    # What they take along is a goal of the next meeting.
+    assert [g["text"] for g in meetings.list_goals(fresh_db, "42", upcoming["id"])] == [
+        "Vragen naar het nummer van de casemanager"]
 
 
 def test_skip_optional_steps_and_unknown_next(fresh_db, now, past_meeting):
     chat = Chat(fresh_db, now, flow="debrief")
+    assert "Dat is balen" in chat.send("Niet")
+    chat.send("overslaan")  # what got in the way
     chat.send("Niet")
-    chat.send("Niet")
+    chat.send("weet ik niet")  # what got in the way: no praise, nothing stored
     chat.send("Nee")
     chat.send("overslaan")  # what they would have needed
     chat.send("overslaan")  # the agreements
+    chat.send("overslaan")  # what they take along
     reply = chat.send("Weet ik nog niet")
+    assert "niet gehoord" in reply and "Daarover zei je" not in reply
+    chat.send("ja")
     assert chat.running is None
-    assert "niet gehoord" in reply
     assert fresh_db["meetings"].count == 1
 
 
@@ -71,12 +87,14 @@ def test_unclear_answer_gets_the_buttons_again(fresh_db, now, past_meeting):
 
 def test_next_meeting_in_past_asks_again(fresh_db, now, past_meeting):
     chat = Chat(fresh_db, now, flow="debrief")
-    for text in ["Bereikt", "Bereikt", "Deels", "overslaan", "overslaan"]:
+    for text in ["Bereikt", "Bereikt", "Deels", "overslaan", "overslaan", "overslaan"]:
         chat.send(text)
     reply = chat.send("gisteren om 10 uur")
     assert "voorbij" in reply and "weet ik nog niet" in reply  # asked again, now with a way out
     reply = chat.send("blabla")
     assert "snap ik niet" in reply and "datum" in reply  # not asked a third time: the date stays open
+    assert "Klopt dit?" in reply
+    chat.send("ja")
     assert chat.running is None
 
 

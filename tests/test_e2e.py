@@ -151,6 +151,7 @@ MEETING_SCRIPT = [
     "overslaan",
     "Minder uren en opbouwen",
     "Mag ik thuiswerken?",
+    "Ja, dat klopt",  # the summary's check; then the card
 ]
 GOALS = ("Ik wil afspreken hoeveel uur ik de komende maand werk", "Ik wil weten welke taken ik thuis kan doen")
 

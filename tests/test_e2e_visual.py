@@ -17,7 +17,7 @@ from tests.test_e2e import MEETING_SCRIPT, Conversation, chat_cli
 pytestmark = pytest.mark.e2e
 AMS = ZoneInfo("Europe/Amsterdam")
 CHECKIN = ["/checkin", "het gaat wel oke", "6", "ik slaap beter", "7", "mijn leidinggevende belde",
-           "goed", "ik heb gewandeld", "mails lezen", "Geen datum"]
+           "goed", "ik heb gewandeld", "mails lezen", "Geen datum", "ja"]  # "ja": the summary is right
 
 
 def photos(chat):

@@ -75,8 +75,16 @@ def test_happy_path_two_goals_card_and_reminders(fresh_db, now, consenting_user,
     chat.send("Vorige week was ik na een uur vergaderen op")
     chat.send("'s Ochtends gaat het beter dan 's middags")
     assert "Thuiswerken" in chat.buttons
-    chat.send("Minder uren en opbouwen")
-    chat.send("Hoe lang duurt de opbouw? Wie betaalt de reiskosten?")
+    assert '"Minder uren en opbouwen"' in chat.send("Minder uren en opbouwen")  # reflected before the next question
+    summary = chat.send("Hoe lang duurt de opbouw? Wie betaalt de reiskosten?")
+    # A summary in their own words and a check, not "Je bent klaar voor je gesprek".
+    assert summary.startswith("Even samengevat.") and summary.endswith("Klopt dit? Wil je iets toevoegen?")
+    for words in ("dinsdag 1 december om 10:00", '"Afspraken maken over minder uren in december"',
+                  '"Korte klussen van een uur"', '"Lange vergaderingen"', '"Minder uren en opbouwen"'):
+        assert words in summary
+    assert "klaar voor je gesprek" not in summary
+    assert chat.running == "meeting" and not any(r.custom for r in chat.replies)  # the card comes after the check
+    chat.send("Ja, klopt")
     assert chat.running is None
     row = only_meeting(fresh_db)
     assert row["status"] == "prepared" and row["proposal"] == "Minder uren en opbouwen"
@@ -202,6 +210,8 @@ def test_overslaan_questions_finishes_with_card(fresh_db, now, consenting_user, 
                  "overslaan", "Thuiswerken"]:
         chat.send(text)
     chat.send("overslaan")
+    assert "Klopt dit?" in chat.text
+    chat.send("overslaan")  # the check may be skipped too
     assert chat.running is None
     assert any(r.custom for r in chat.replies)
     assert only_meeting(fresh_db)["status"] == "prepared"
@@ -333,8 +343,29 @@ def test_real_reminders_are_scheduled_when_module_present(fresh_db, now, consent
     chat = Chat(fresh_db, now)
     run_until_goals(chat)
     for text in ["Afspraken over mijn uren maken", "Nee", "Korte klussen", "Tuin", "Vergaderen", "Na een uur op",
-                 "overslaan", "Thuiswerken", "overslaan"]:
+                 "overslaan", "Thuiswerken", "overslaan", "nee"]:
         chat.send(text)
     assert chat.running is None
     kinds = {row["kind"] for row in fresh_db["reminders"].rows_where("chat_id = ?", ["42"])}
     assert "meeting_before" in kinds and "meeting_after" in kinds
+
+
+def test_an_addition_at_the_check_goes_on_the_card(fresh_db, now, consenting_user, scheduled):
+    chat = Chat(fresh_db, now)
+    run_until_goals(chat)
+    for text in ["Afspraken over mijn uren maken", "Nee", "Korte klussen", "Tuin", "Vergaderen", "Na een uur op",
+                 "overslaan", "Thuiswerken", "overslaan"]:
+        chat.send(text)
+    reply = chat.send("Ik wil ook vragen of ik een vaste werkplek krijg")
+    assert 'Dat zet ik erbij: "Ik wil ook vragen of ik een vaste werkplek krijg"' in reply
+    assert chat.running is None and "vaste werkplek" in chat.text  # on the card that follows
+    questions = meetings.list_questions(fresh_db, "42", only_meeting(fresh_db)["id"])
+    assert [q["text"] for q in questions] == ["Ik wil ook vragen of ik een vaste werkplek krijg"]
+
+
+def test_a_non_answer_with_filler_is_not_stored_as_a_goal(fresh_db, now, consenting_user):
+    chat = Chat(fresh_db, now)
+    run_until_goals(chat)
+    reply = chat.send("geen idee eigenlijk")
+    assert "Een doel mag klein zijn" in reply
+    assert meetings.list_goals(fresh_db, "42", only_meeting(fresh_db)["id"]) == []

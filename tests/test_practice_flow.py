@@ -113,7 +113,8 @@ def test_full_role_play_ends_in_feedback_with_affirmation_quote_tip_and_choices(
     assert store.list_attempts(fresh_db, CHAT) == []
     replies = chat.say(OWN_VIEW)
     body = texts(replies)
-    assert replies[0].text == say("practice", "own_view_mixed")  # their view reflected, both sides
+    # Their view reflected, both sides, in their own words.
+    assert replies[0].text == say("practice", "own_view_mixed", words="Best lastig, maar ik bleef rustig")
     feedback = replies[1].text
     assert any(feedback.startswith(line) for line in variants("fb_affirm"))
     assert say("practice", "well_proposal") in feedback
@@ -122,7 +123,7 @@ def test_full_role_play_ends_in_feedback_with_affirmation_quote_tip_and_choices(
     assert say("practice", "tip_all") in body  # examples, both, proposal and calm all shown
     assert not re.search(r"\d van de \d", body)  # no grades
     assert say("practice", "fb_progress_up") not in body  # first attempt: no comparison
-    assert chat.buttons() == ["Nog een keer", "Ander scenario", "Zin bewaren voor mijn kaart", "Klaar"]
+    assert chat.buttons() == ["Nog een keer", "Ander scenario", "Zin bewaren voor mijn kaart", "Nee, ik ben klaar"]
     attempts = store.list_attempts(fresh_db, CHAT)
     assert len(attempts) == 1 and attempts[0]["scenario"] == "s1" and attempts[0]["turns"] == 3
     assert attempts[0]["skills"] == {"examples": True, "both": True, "proposal": True, "calm": True}
@@ -285,3 +286,17 @@ def test_latest_saved_sentences_newest_first_and_limited(fresh_db, consenting_us
         store.save_sentence(fresh_db, CHAT, attempt, f"Zin {n}")
     assert store.latest_saved_sentences(fresh_db, CHAT) == ["Zin 3", "Zin 2", "Zin 1"]
     assert store.latest_saved_sentences(fresh_db, "other") == []
+
+
+def test_a_negative_own_view_gets_no_praise(chat):
+    chat.start()
+    chat.say(say("practice", "s1_title"))
+    for line in ("nee", "nee, dat gaat niet", "nee", "kan niet"):
+        replies = chat.say(line)
+        if replies[-1].text == say("practice", "ask_own_view"):
+            break
+    body = texts(chat.say("slecht"))
+    assert "Het voelde dus lastig" in body
+    for praise in ("Goed gedaan", "Knap dat", "Fijn dat"):
+        assert praise not in body
+    assert say("practice", "fb_none") in body or say("practice", "fb_affirm_hard") in body

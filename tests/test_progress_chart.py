@@ -150,7 +150,7 @@ def test_the_end_of_a_check_in_shows_the_chart_but_not_after_a_crisis(fresh_db, 
                          confidence=4)
     chat = CheckinChat(fresh_db, consenting_user, now)
     for answer in ("Het gaat redelijk", "6", "Ik slaap beter", "7", "Beter", "Gesprek gehad", "Gewandeld",
-                   "Mails lezen", "Geen datum"):
+                   "Mails lezen", "Geen datum", "Klopt"):
         chat.say(answer)
     photos = [r for r in chat.last if r.custom and r.custom.get("photo")]
     assert chat.running is None and len(photos) == 1 and "Energie: 3, 6." in photos[0].text
@@ -158,6 +158,6 @@ def test_the_end_of_a_check_in_shows_the_chart_but_not_after_a_crisis(fresh_db, 
     users.mark_crisis(fresh_db, consenting_user, now + dt.timedelta(minutes=1))
     later = now + dt.timedelta(days=2)
     chat = CheckinChat(fresh_db, consenting_user, later)
-    for answer in ("Iets beter", "Nu verder", "Weinig", "Gewandeld", "Rust nemen", "Geen datum"):
+    for answer in ("Iets beter", "Nu verder", "Weinig", "Gewandeld", "Rust nemen", "Geen datum", "ja"):
         chat.say(answer)
     assert chat.running is None and not [r for r in chat.last if r.custom and r.custom.get("photo")]

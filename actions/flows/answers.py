@@ -18,13 +18,19 @@ _NON_ANSWERS = re.compile(
     r"niets bijzonders|niet veel|weinig|geen zin|laat maar|maakt niet uit|boeit niet|geen commentaar)"
     r"[\s,.!?]*)+$"
 )
+# Filler that does not change what an answer says ("niks eigenlijk", "geen idee hoor").
+_FILLER = re.compile(r"\b(eigenlijk|hoor|echt|gewoon|ook|nog|verder|denk ik|zo|eh|nou|even|helemaal)\b")
 # Words that make an answer negative, unless negated ("geen pijn", "niet moe").
 _NEGATIVE = frozenset("""niks niets slecht slechter zwaar zwaarder moeilijk lastig moe kapot uitgeput somber rot
     beroerd ellendig pijn klote kut waardeloos mislukt tegengevallen verdrietig bang boos stress gestrest
-    vast niemand eenzaam hopeloos wanhopig angstig paniek huilen""".split())
+    vast niemand eenzaam hopeloos wanhopig angstig paniek huilen zakt terugval""".split())
 _POSITIVE = frozenset("""goed beter fijn prima lekker top gelukt lukt lukte blij trots mooi leuk rustig geholpen
     helpt lukken opgeknapt""".split())
 _NEGATORS = frozenset("niet geen nooit minder".split())
+# Phrases that are negative without a negative word: "daarna ben ik op", "bellen kost veel energie".
+_NEGATIVE_PHRASE = re.compile(r"\b(ben|was|is)( ik| je)? (echt |helemaal |zo |dan |snel )?op\b|"
+                              r"\bkost (me |mij )?(veel |te veel |zoveel )?(energie|moeite)\b")
+_POSITIVE_PHRASE = re.compile(r"\b(kan|lukt|gaat|ging)( ik| het)? (nu |al )?weer\b")
 
 
 def _plain(text: str) -> str:
@@ -37,7 +43,9 @@ def is_non_answer(text: str) -> bool:
     """"ja", "ok", "nee, dat was het", "weet ik niet", "pff", one filler word:
     nothing to store or to praise."""
     plain = _plain(text)
-    return not plain or bool(_NON_ANSWERS.match(plain)) or not re.search(r"[a-z0-9]", plain)
+    bare = " ".join(_FILLER.sub(" ", plain).split())
+    return not plain or not re.search(r"[a-z0-9]", plain) or bool(_NON_ANSWERS.match(plain)) \
+        or (bool(bare) and plain != bare and bool(_NON_ANSWERS.match(bare)))
 
 
 def kind_of(text: str) -> str:
@@ -54,6 +62,8 @@ def kind_of(text: str) -> str:
             negative, positive = negative or not negated, positive or negated
         elif token in _NEGATORS and not (_POSITIVE | _NEGATIVE) & set(tokens[max(0, i - 1):i + 4]):
             negative = True  # "ik heb het niet gedaan", "geen tijd gehad"
+    negative = negative or bool(_NEGATIVE_PHRASE.search(_plain(text)))
+    positive = positive or bool(_POSITIVE_PHRASE.search(_plain(text)))
     if negative and positive:
         return "mixed"
     if negative:
@@ -66,3 +76,42 @@ def reply_key(content: str, key: str, text: str) -> str:
     content file has such a variant, else `key` itself."""
     variant = f"{key}_{kind_of(text)}"
     return variant if variant in load(content) else key
+
+
+def own_words(text: str, limit: int = 70) -> str:
+    """A short part of the answer, as the user typed it, to reflect back:
+    the first sentence, or the last one of a longer story (where people
+    usually say what matters), cut at a comma or a word if still long."""
+    clean = " ".join((text or "").split()).strip()
+    parts = [p.strip() for p in re.split(r"(?<=[.!?;])\s+", clean) if p.strip()]
+    if not parts:
+        return ""
+    fitting = [p for p in parts if len(p) <= limit]
+    if len(parts) > 2:
+        chosen = parts[-1]
+    else:
+        chosen = max(fitting, key=len) if fitting else parts[0]
+    if len(chosen) > limit and "," in chosen:
+        chosen = chosen.split(",")[0]
+    chosen = chosen.strip(" .!;,")
+    if len(chosen) > limit:
+        chosen = chosen[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,") + "…"
+    return chosen.replace('"', "'")
+
+
+_CHECK_OK = re.compile(r"^(ja,? )?(dat )?klopt( wel| helemaal| zo)?|^(ja,? )?(is )?goed zo|^zo is het goed|^ja,? prima")
+_CHECK_CHANGE = re.compile(r"klopt (niet|nog niet|niet helemaal)|niet helemaal|^nee,? (dat )?(klopt|is) (niet|fout)|"
+                           r"^(ja,? )?(ik )?(wil|wel) (nog )?(iets|wat) (toevoegen|aanvullen|erbij|aanpassen)|"
+                           r"^(ja,? )?(toevoegen|aanvullen|aanpassen)")
+
+
+def check_answer(text: str) -> str:
+    """The answer to "Klopt dit? Wil je iets toevoegen?": 'fine' ("ja",
+    "klopt", "nee", "dat was het"), 'change' ("klopt niet", "ja, ik wil iets
+    toevoegen": ask what) or 'addition' (anything with content)."""
+    plain = _plain(text).strip(" .!")
+    if _CHECK_CHANGE.search(plain) and len(plain.split()) <= 7:
+        return "change"
+    if is_non_answer(text) or _CHECK_OK.match(plain):
+        return "fine"
+    return "addition"

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from actions.card import card_dir
-from actions.flows.answers import is_non_answer, kind_of, reply_key
+from actions.flows.answers import check_answer, is_non_answer, kind_of, own_words, reply_key
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn, advance
 from actions.progress_chart import chart_replies
 from regiecoach.dutch.dates import format_dutch, parse_meeting_time
@@ -28,6 +28,7 @@ NEGATIVE = re.compile(
 POSITIVE = re.compile(r"\b(goed|beter|prima|fijn|lekker|top|redelijk|oke|ok|positief)\b", re.IGNORECASE)
 MAX_QUOTE = 60
 MAX_TEXT = 2000  # kept whole; the summary quotes a short part
+LONG_ANSWER = 300  # a story, not an answer: acknowledged before the reflection
 SCORE_BUTTONS = [(str(n), str(n)) for n in range(11)]
 # The regie question comes on the 1st, 4th, 7th, ... check-in: often enough to
 # see a change, rare enough not to turn the check-in into a form.
@@ -76,7 +77,8 @@ def choice(text: str, options: dict[str, tuple[str, ...]]) -> str:
 class CheckinFlow(Flow):
     name = "checkin"
     first_step = "mood"
-    optional_steps = ("energy_why", "confidence_why", "regie", "goals", "went_well", "next_step", "next_date")
+    optional_steps = ("energy_why", "confidence_why", "regie", "regie_why", "goals", "went_well", "next_step", "next_date",
+                      "check", "check_more")
 
     # --- steps -------------------------------------------------------------------
 
@@ -108,6 +110,8 @@ class CheckinFlow(Flow):
             return [Reply(say("checkin", key), buttons=self._buttons("continue_now", "continue_later"))]
         if step in ("energy", "confidence", "regie"):
             return [Reply(say("checkin", f"ask_{step}"), buttons=SCORE_BUTTONS)]
+        if step == "regie_why":
+            return [Reply(say("checkin", "ask_regie_why"))]
         if step in ("energy_why", "confidence_why"):
             return [Reply(follow_up(int(ctx.data[step.split("_")[0]])))]
         if step == "goals":
@@ -122,6 +126,10 @@ class CheckinFlow(Flow):
             return [Reply(say("checkin", "ask_next_step"))]
         if step == "next_date":
             return [Reply(say("checkin", "ask_next_date"), buttons=self._buttons("no_date"))]
+        if step == "check":
+            return [Reply(f"{self._summary_text(ctx)}\n{say('engine', 'check')}")]
+        if step == "check_more":
+            return [Reply(say("engine", "check_what"))]
         if step == "interval":
             buttons = self._buttons("interval_4", "interval_5", "interval_6")
             return [Reply(say("checkin", "ask_interval"), buttons=buttons)]
@@ -138,10 +146,13 @@ class CheckinFlow(Flow):
         return handler(ctx, turn)
 
     def next_step_after(self, ctx: FlowContext, step: str) -> str:
-        order = ["energy", "energy_why", "confidence", "confidence_why", "regie", "goals", "went_well",
+        order = ["energy", "energy_why", "confidence", "confidence_why", "regie", "regie_why", "goals", "went_well",
                  "next_step", "next_date"]
         if not ctx.data.get("ask_regie"):
             order.remove("regie")
+            order.remove("regie_why")
+        if step == "regie":
+            return "goals"  # a skipped score has no follow-up
         if step == "next_step":
             return self._finish_step(ctx)  # no step, so no date to ask
         if step == "next_date":
@@ -164,6 +175,8 @@ class CheckinFlow(Flow):
     def skip(self, ctx: FlowContext) -> list[Reply]:
         if ctx.step in ("energy", "confidence"):
             return self.give_up(ctx) or []
+        if ctx.step in ("check", "check_more"):
+            return self._after_check(ctx, [Reply(say("engine", "check_fine"))])
         step = self.next_step_after(ctx, ctx.step)
         if step == "_finish":
             return self._finish(ctx)
@@ -175,16 +188,24 @@ class CheckinFlow(Flow):
     def _on_mood(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         mood = mood_of(turn)
         ctx.data["mood"] = mood if mood in ("negative", "positive") else "neutral"
-        if mood == "negative":
-            advance(ctx, "continue")
-            return [Reply(say("checkin", "mood_negative"))]
-        advance(ctx, "energy")
-        return [Reply(say("checkin", f"mood_{mood}"))]
+        ctx.data["mood_kind"] = mood  # "mixed" too, for a double-sided summary
+        if mood != "empty":
+            ctx.data["mood_text"] = turn.clean[:MAX_TEXT]
+        reply = self._reflect(turn, f"mood_{mood}")
+        advance(ctx, "continue" if mood == "negative" else "energy")
+        return reply
+
+    def _reflect(self, turn: Turn, key: str, **values: object) -> list[Reply]:
+        """The reply to an open answer, in the user's own words; a long story is acknowledged first."""
+        text = say("checkin", key, words=own_words(turn.clean), **values)
+        if len(turn.clean) > LONG_ANSWER:
+            text = f"{say('checkin', 'long_answer')} {text}"
+        return [Reply(text)]
 
     def _on_after_crisis(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         ctx.data["mood"] = "after_crisis"
         advance(ctx, "continue")
-        return [Reply(say("checkin", "after_crisis_reply"))]
+        return self._reflect(turn, reply_key("checkin", "after_crisis_reply", turn.clean))
 
     def _on_continue(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         text = turn.clean.lower()
@@ -222,9 +243,13 @@ class CheckinFlow(Flow):
 
     def _why(self, ctx: FlowContext, turn: Turn, key: str, next_step: str) -> list[Reply]:
         advance(ctx, next_step)
+        if not is_non_answer(turn.clean):  # "what makes it a 5": the most useful answer, kept for the summary
+            ctx.data[f"{key}_why"] = turn.clean[:MAX_TEXT]
         if int(ctx.data.get(key, 5)) == 0 and not is_non_answer(turn.clean):
-            return [Reply(say("checkin", "follow_reply_zero"))]
-        return [Reply(say("checkin", reply_key("checkin", "follow_reply", turn.clean)))]
+            return self._reflect(turn, "follow_reply_zero")
+        # "What would give you more regie" is answered with a wish, not with what helps now.
+        base = "regie_why_reply" if key == "regie" else "follow_reply"
+        return self._reflect(turn, reply_key("checkin", base, turn.clean))
 
     def _on_energy_why(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         return self._why(ctx, turn, "energy", "confidence")
@@ -237,26 +262,29 @@ class CheckinFlow(Flow):
         if score is None:
             return [Reply(say("checkin", "score_unclear"), buttons=SCORE_BUTTONS)]
         ctx.data["regie"] = score
-        advance(ctx, "goals")
-        return [Reply(say("checkin", "regie_reply"))]
+        advance(ctx, "regie_why")
+        return [Reply(say("checkin", "regie_reply", score=score))]
+
+    def _on_regie_why(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
+        return self._why(ctx, turn, "regie", "goals")
 
     def _on_goals(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         ctx.data["goals_update"] = turn.clean[:MAX_TEXT]
         advance(ctx, "went_well")
-        return [Reply(say("checkin", reply_key("checkin", "goals_reply", turn.clean)))]
+        return self._reflect(turn, reply_key("checkin", "goals_reply", turn.clean))
 
     def _on_went_well(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         if not is_non_answer(turn.clean):  # "niks" is no success to sum up later
             ctx.data["went_well"] = turn.clean[:MAX_TEXT]
         advance(ctx, "next_step")
-        return [Reply(say("checkin", reply_key("checkin", "went_well_reply", turn.clean)))]
+        return self._reflect(turn, reply_key("checkin", "went_well_reply", turn.clean))
 
     def _on_next_step(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         if is_non_answer(turn.clean):  # "weet ik niet" is no step, so no date to ask
             return [Reply(say("checkin", "next_step_none")), *self._finish(ctx)]
         ctx.data["next_step"] = turn.clean[:MAX_TEXT]
         advance(ctx, "next_date")
-        return []
+        return self._reflect(turn, "next_step_reply")
 
     def _on_next_date(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         text = turn.clean
@@ -270,7 +298,7 @@ class CheckinFlow(Flow):
             return [Reply(say("checkin", "interval_unclear"))]
         ctx.data["weeks"] = int(weeks)
         advance(ctx, "daypart")
-        return []
+        return [Reply(say("checkin", "interval_reply", weeks=weeks))]
 
     def _on_daypart(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
         part = choice(turn.clean, {"ochtend": ("ochtend", "morgens", "ochtends"), "middag": ("middag",),
@@ -289,7 +317,7 @@ class CheckinFlow(Flow):
 
     def _finish(self, ctx: FlowContext) -> list[Reply]:
         data = ctx.data
-        checkins.add_checkin(
+        checkin_id = checkins.add_checkin(
             ctx.db, ctx.chat_id, ctx.now,
             mood=data.get("mood"), energy=data.get("energy"), confidence=data.get("confidence"),
             regie=data.get("regie"),
@@ -297,11 +325,32 @@ class CheckinFlow(Flow):
             next_step=data.get("next_step"), next_step_date=data.get("next_step_date"),
             summary=self._summary_text(ctx),
         )
+        ctx.data["checkin_id"] = checkin_id
+        advance(ctx, "check")  # the summary and "Klopt dit? Wil je iets toevoegen?"
+        return []
+
+    def _on_check(self, ctx: FlowContext, turn: Turn) -> list[Reply]:
+        answer = check_answer(turn.clean) if ctx.step == "check" else (
+            "fine" if is_non_answer(turn.clean) else "addition")
+        if answer == "change":
+            advance(ctx, "check_more")
+            return []
+        if answer == "fine":
+            return self._after_check(ctx, [Reply(say("engine", "check_fine"))])
+        addition = turn.clean[:MAX_TEXT]
+        checkins.add_to_summary(ctx.db, ctx.chat_id, int(ctx.data.get("checkin_id") or 0),
+                                say("checkin", "sum_added", text=addition))
+        return self._after_check(ctx, [Reply(say("engine", "check_added", text=own_words(addition, limit=140)))])
+
+    _on_check_more = _on_check
+
+    def _after_check(self, ctx: FlowContext, replies: list[Reply]) -> list[Reply]:
         # The chart after each check-in with scores: seeing the line grow is part of the point.
         # Not after a crisis, when the scores were left out on purpose.
+        data = ctx.data
         scored = data.get("energy") is not None or data.get("confidence") is not None
         chart = chart_replies(ctx.db, ctx.chat_id, card_dir(ctx.chat_id), ctx.tz, ctx.now) if scored else []
-        replies = [Reply(self._summary_text(ctx)), *chart]
+        replies = [*replies, Reply(say("checkin", "closing")), *chart]
         if data.get("first_time"):
             advance(ctx, "interval")
             return replies
@@ -314,16 +363,22 @@ class CheckinFlow(Flow):
         mood = data.get("mood")
         if mood == "after_crisis":
             parts.append(say("checkin", "sum_after_crisis"))
-        elif mood in ("negative", "positive"):
-            parts.append(say("checkin", f"sum_mood_{mood}"))
-        if data.get("energy") is not None:
-            parts.append(say("checkin", "sum_energy", energy=data["energy"]))
-        if data.get("confidence") is not None:
-            parts.append(say("checkin", "sum_confidence", confidence=data["confidence"]))
+        elif data.get("mood_text"):
+            kind = data.get("mood_kind") if data.get("mood_kind") in ("negative", "positive", "mixed") else mood
+            parts.append(say("checkin", f"sum_mood_{kind}", words=own_words(data["mood_text"])))
+        for score in ("energy", "confidence"):
+            if data.get(score) is not None:
+                parts.append(say("checkin", f"sum_{score}", **{score: data[score]}))
+                if data.get(f"{score}_why"):
+                    parts.append(say("checkin", f"sum_{score}_why", text=own_words(data[f"{score}_why"])))
         if data.get("regie") is not None:
             parts.append(say("checkin", "sum_regie", regie=data["regie"]))
+            if data.get("regie_why"):
+                parts.append(say("checkin", "sum_regie_why", text=own_words(data["regie_why"])))
+        if data.get("goals_update") and not is_non_answer(data["goals_update"]):
+            parts.append(say("checkin", "sum_goals", text=own_words(data["goals_update"])))
         if data.get("went_well"):
-            parts.append(say("checkin", "sum_went_well", text=shorten(data["went_well"], MAX_QUOTE)))
+            parts.append(say("checkin", "sum_went_well", text=own_words(data["went_well"])))
         if data.get("next_step"):
             day = data.get("next_step_date")
             if day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
@@ -335,7 +390,6 @@ class CheckinFlow(Flow):
                 parts.append(say("checkin", "sum_next", text=shorten(data["next_step"], MAX_QUOTE)))
         if len(parts) <= 2 and not data.get("next_step"):
             parts.append(say("checkin", "sum_nothing"))
-        parts.append(say("checkin", "sum_close"))
         return " ".join(parts)
 
     def _plan_next(self, ctx: FlowContext) -> Reply:

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional
 
 from actions import card
 from actions.calendar_ics import ics_replies
-from actions.flows.answers import is_non_answer
+from actions.flows.answers import check_answer, is_non_answer, own_words
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
 from actions.flows.meeting import MAX_TEXT, UNKNOWN_RE, schedule_reminders
 from regiecoach.dutch.dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
@@ -38,7 +38,7 @@ def _choice(text: str, options: Dict[str, tuple]) -> str:
 class DebriefFlow(Flow):
     name = "debrief"
     first_step = "goal_0"
-    optional_steps = ("heard_need", "agreed", "next")
+    optional_steps = ("heard_need", "agreed", "take_along", "next", "check", "check_more")
 
     # --- helpers -------------------------------------------------------------
 
@@ -82,6 +82,15 @@ class DebriefFlow(Flow):
         yes_no_buttons = [(yes, yes), (no, no)]
         if step == "none_offer":
             return [Reply(say("debrief", "none_found"), buttons=yes_no_buttons)]
+        if step.startswith("block_"):
+            status = "partly" if ctx.data.get("partly_" + step[6:]) else "not"
+            return [Reply(say("debrief", f"ask_block_{status}"))]
+        if step == "check":
+            return [Reply(f"{self._summary_text(ctx)}\n{say('engine', 'check')}")]
+        if step == "check_more":
+            return [Reply(say("engine", "check_what"))]
+        if step == "take_along":
+            return [Reply(say("debrief", "ask_take_along"))]
         if step.startswith("goal_"):
             goal = meetings.get_goal(ctx.db, ctx.chat_id, ctx.data["goal_ids"][int(step[5:])]) or {"text": ""}
             keys = ("goal_reached", "goal_partly", "goal_not")
@@ -112,6 +121,8 @@ class DebriefFlow(Flow):
             return self._handle_none_offer(ctx, turn)
         if step.startswith("goal_"):
             return self._handle_goal(ctx, turn, int(step[5:]))
+        if step.startswith("block_"):
+            return self._handle_block(ctx, turn, int(step[6:]))
         handler = getattr(self, f"_handle_{step}", None)
         if handler is None:
             ctx.step = DONE
@@ -119,11 +130,19 @@ class DebriefFlow(Flow):
         return handler(ctx, turn)
 
     def next_step_after(self, ctx: FlowContext, step: str) -> str:
-        return {"heard_need": "agreed", "agreed": "next"}.get(step, DONE)
+        return {"heard_need": "agreed", "agreed": "take_along", "take_along": "next"}.get(step, DONE)
+
+    def may_skip(self, ctx: FlowContext) -> bool:
+        return super().may_skip(ctx) or ctx.step.startswith("block_")
 
     def skip(self, ctx: FlowContext) -> List[Reply]:
         if ctx.step == "next":
             return self._finish(ctx)
+        if ctx.step.startswith("block_"):
+            advance(ctx, self._goal_step(ctx, int(ctx.step[6:]) + 1))
+            return []
+        if ctx.step in ("check", "check_more"):
+            return self._after_check(ctx, [Reply(say("engine", "check_fine"))])
         return super().skip(ctx)
 
     def way_out(self, ctx: FlowContext) -> str:
@@ -158,9 +177,28 @@ class DebriefFlow(Flow):
         status = _choice(turn.clean, GOAL_ANSWERS)
         if not status:
             return [Reply(say("debrief", "goal_unclear"))]
-        meetings.set_goal_status(ctx.db, ctx.chat_id, ctx.data["goal_ids"][index], status)
+        goal_id = ctx.data["goal_ids"][index]
+        meetings.set_goal_status(ctx.db, ctx.chat_id, goal_id, status)
+        goal = (meetings.get_goal(ctx.db, ctx.chat_id, goal_id) or {}).get("text") or ""
+        reply = [Reply(say("debrief", f"goal_{status}_reply", goal=own_words(goal)))]
+        if status == "reached":
+            advance(ctx, self._goal_step(ctx, index + 1))
+            return reply
+        # Not (quite) reached: what got in the way, before the next goal.
+        ctx.data.pop(f"partly_{index}", None)
+        if status == "partly":
+            ctx.data[f"partly_{index}"] = True
+        advance(ctx, f"block_{index}")
+        return reply
+
+    def _handle_block(self, ctx: FlowContext, turn: Turn, index: int) -> List[Reply]:
+        text = clean_text(turn.clean)
         advance(ctx, self._goal_step(ctx, index + 1))
-        return []
+        if is_non_answer(text):
+            return [Reply(say("debrief", "block_reply_empty"))]
+        ctx.data.setdefault("blocks", {})[str(index)] = text[:MAX_TEXT]  # for the summary
+        key = "block_reply_partly" if ctx.data.get(f"partly_{index}") else "block_reply"
+        return [Reply(say("debrief", key, words=own_words(text)))]
 
     def _handle_heard(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         heard = _choice(turn.clean, HEARD_ANSWERS)
@@ -190,8 +228,21 @@ class DebriefFlow(Flow):
         if len(text) > MAX_TEXT:
             return [Reply(say("meeting", "too_long", max=MAX_TEXT))]
         meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now, agreements=text)
+        advance(ctx, "take_along")
+        if is_non_answer(text):
+            return [Reply(say("debrief", "agreed_reply_empty"))]
+        ctx.data["agreed"] = text
+        return [Reply(say("debrief", "agreed_reply", words=own_words(text)))]
+
+    def _handle_take_along(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        text = clean_text(turn.clean)
+        if len(text) > MAX_TEXT:
+            return [Reply(say("meeting", "too_long", max=MAX_TEXT))]
         advance(ctx, "next")
-        return [Reply(say("meeting", "saved"))]
+        if is_non_answer(text):
+            return [Reply(say("debrief", "take_along_reply_empty"))]
+        ctx.data["take_along"] = text  # becomes a goal of the next meeting, once it has a date
+        return [Reply(say("debrief", "take_along_reply", words=own_words(text)))]
 
     def _handle_next(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         text = turn.clean
@@ -240,27 +291,61 @@ class DebriefFlow(Flow):
         ctx.data["next_meeting_id"] = next_id
         schedule_reminders(ctx, next_id, starts_at)
         replies = [Reply(say("debrief", "next_saved", when=format_dutch(starts_at, ctx.tz)))]
+        if ctx.data.get("take_along"):
+            meetings.add_goal(ctx.db, ctx.chat_id, next_id, ctx.data["take_along"], ctx.now)
+            replies.append(Reply(say("debrief", "take_along_saved")))
         return replies + ics_replies(ctx.db, ctx.chat_id, next_id, ctx.tz, ctx.now) + self._finish(ctx)
 
     def _finish(self, ctx: FlowContext) -> List[Reply]:
+        meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now, finished=True)
+        advance(ctx, "check")  # the summary in their words, and "Klopt dit? Wil je iets toevoegen?"
+        return []
+
+    def _summary_text(self, ctx: FlowContext) -> str:
         meeting_id = ctx.data["meeting_id"]
-        meetings.record_debrief(ctx.db, ctx.chat_id, meeting_id, ctx.now, finished=True)
         goals = meetings.list_goals(ctx.db, ctx.chat_id, meeting_id)
+        parts = [say("debrief", "summary_intro")]
         if goals:
             counts = {status: sum(1 for g in goals if g["status"] == status) for status in ("reached", "partly", "not")}
             # Each answer counted as given: "deels" is not "grotendeels".
-            goals_text = say("debrief", "summary_goals", total=len(goals), reached=counts["reached"],
-                             partly=counts["partly"], not_reached=counts["not"])
-            if counts["not"]:
-                goals_text += " " + say("debrief", "summary_not_reached")
+            parts.append(say("debrief", "summary_goals", total=len(goals), reached=counts["reached"],
+                             partly=counts["partly"], not_reached=counts["not"]))
+            blocks = ctx.data.get("blocks") or {}
+            for index, goal in enumerate(goals):
+                if goal["status"] in ("reached", "partly", "not"):
+                    parts.append(say("debrief", f"summary_goal_{goal['status']}", goal=own_words(goal["text"])))
+                if blocks.get(str(index)):
+                    parts.append(say("debrief", "summary_block", text=own_words(blocks[str(index)])))
         else:
-            goals_text = say("debrief", "summary_no_goals")
+            parts.append(say("debrief", "summary_no_goals"))
         heard = ctx.data.get("heard") or "none"
-        heard_text = say("debrief", f"summary_heard_{heard}")
+        parts.append(say("debrief", f"summary_heard_{heard}"))
         if ctx.data.get("heard_need"):
-            heard_text += " " + say("debrief", "summary_heard_need", text=shorten(ctx.data["heard_need"]))
-        summary = " ".join(say("debrief", "summary", goals=goals_text, heard=heard_text).split())
+            parts.append(say("debrief", "summary_heard_need", text=own_words(ctx.data["heard_need"])))
+        for key in ("agreed", "take_along"):
+            if ctx.data.get(key):
+                parts.append(say("debrief", f"summary_{key}", text=own_words(ctx.data[key])))
+        return " ".join(" ".join(parts).split())
+
+    def _handle_check(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        text = clean_text(turn.clean)
+        answer = check_answer(text) if ctx.step == "check" else ("fine" if is_non_answer(text) else "addition")
+        if answer == "change":
+            advance(ctx, "check_more")
+            return []
+        if answer == "fine":
+            return self._after_check(ctx, [Reply(say("engine", "check_fine"))])
+        if len(text) > MAX_TEXT:
+            return [Reply(say("meeting", "too_long", max=MAX_TEXT))]
+        meeting = self._meeting(ctx)
+        agreed = " ".join(filter(None, [meeting.get("agreements"), text]))
+        meetings.record_debrief(ctx.db, ctx.chat_id, ctx.data["meeting_id"], ctx.now, agreements=agreed)
+        return self._after_check(ctx, [Reply(say("engine", "check_added", text=own_words(text, limit=140)))])
+
+    _handle_check_more = _handle_check
+
+    def _after_check(self, ctx: FlowContext, replies: List[Reply]) -> List[Reply]:
         from actions.meeting_actions import progress_text  # late: meeting_actions imports rasa_sdk
 
         ctx.step = DONE
-        return [Reply(summary), Reply(progress_text(ctx.db, ctx.chat_id))]
+        return replies + [Reply(say("debrief", "closing")), Reply(progress_text(ctx.db, ctx.chat_id, compare=False))]

@@ -10,14 +10,14 @@ from typing import Any, Callable, Dict, List, Optional
 
 from actions import card
 from actions.calendar_ics import ics_replies
-from actions.flows.answers import is_non_answer
+from actions.flows.answers import check_answer, is_non_answer, own_words, reply_key
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn, advance, propose_moment
 from regiecoach.dutch.dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
 from regiecoach.dutch.roles import MEETING_ROLES
 from regiecoach.dutch.text import clean_text, shorten
 from regiecoach.storage import drafts, meetings, parse_iso
 from regiecoach.storage.reminders import schedule_meeting_reminders
-from regiecoach.texts import say
+from regiecoach.texts import load, say
 
 # A long story is kept whole (the engine caps input at the bridge's limit); quotes and the card shorten it.
 MAX_TEXT = 2000
@@ -71,8 +71,8 @@ def schedule_reminders(ctx: FlowContext, meeting_id: int, starts_at: dt.datetime
 class MeetingFlow(Flow):
     name = "meeting"
     first_step = "who"
-    question_steps = ("questions",)
-    optional_steps = ("can_example", "cannot_example", "energy", "questions", "photo_edit")
+    question_steps = ("questions", "check", "check_more")  # an addition at the check goes on the card
+    optional_steps = ("can_example", "cannot_example", "energy", "questions", "photo_edit", "check", "check_more")
 
     # --- helpers ---------------------------------------------------------------
 
@@ -197,7 +197,12 @@ class MeetingFlow(Flow):
             key = "ask_goal_first" if self._goal_count(ctx) == 0 else "ask_goal_next"
             return [Reply(say("meeting", key))]
         if step == "goal_concrete":
-            return [Reply(say("meeting", "goal_vague"))]
+            goal = meetings.get_goal(ctx.db, ctx.chat_id, (ctx.data.get("goal_ids") or [0])[-1]) or {"text": ""}
+            return [Reply(say("meeting", "goal_vague", goal=shorten(goal["text"])))]
+        if step == "check":
+            return [Reply(f"{self._summary_text(ctx)}\n{say('engine', 'check')}")]
+        if step == "check_more":
+            return [Reply(say("engine", "check_what"))]
         if step == "goal_more":
             return [Reply(say("meeting", "ask_more_goals"),
                           buttons=[(say("meeting", "more_yes"), say("meeting", "more_yes")),
@@ -237,6 +242,8 @@ class MeetingFlow(Flow):
     def skip(self, ctx: FlowContext) -> List[Reply]:
         if ctx.step == "questions":
             return self._finish(ctx)
+        if ctx.step in ("check", "check_more"):
+            return self._after_check(ctx, [Reply(say("engine", "check_fine"))])
         if ctx.step == "goal":
             replies = [] if self._goal_count(ctx) else [Reply(say("meeting", "no_goal_yet"))]
             return replies + self._after_goals(ctx)
@@ -435,7 +442,7 @@ class MeetingFlow(Flow):
             followed_up.append(goal_id)  # one follow-up per goal, never a second
             advance(ctx, "goal_concrete")
             return replies
-        return replies + self._after_goal(ctx)
+        return replies + self._after_goal(ctx, goal=text)
 
     def _handle_goal_concrete(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         text = clean_text(turn.clean)
@@ -453,10 +460,10 @@ class MeetingFlow(Flow):
             replies.append(Reply(say("meeting", "goal_saved", goal=shorten(text))))
         return replies + self._after_goal(ctx, announce=False)
 
-    def _after_goal(self, ctx: FlowContext, announce: bool = True) -> List[Reply]:
+    def _after_goal(self, ctx: FlowContext, announce: bool = True, goal: str = "") -> List[Reply]:
         replies: List[Reply] = []
         if announce:
-            replies.append(Reply(say("meeting", "saved")))
+            replies.append(Reply(say("meeting", "goal_reflect", goal=shorten(goal))))
         if self._goal_count(ctx) >= MAX_GOALS:
             replies.append(Reply(say("meeting", "goals_max")))
             return replies + self._after_goals(ctx)
@@ -491,10 +498,18 @@ class MeetingFlow(Flow):
         too_long = self._too_long(text) or self._non_answer(ctx, text)
         if too_long:
             return too_long
-        replies = self._privacy(ctx, text)
+        replies = self._privacy(ctx, text) + self._reflect(ctx, text)
         meetings.set_statement(ctx.db, ctx.chat_id, ctx.data["meeting_id"], kind, ctx.now, **{field: text})
         advance(ctx, next_step)
         return replies
+
+    def _reflect(self, ctx: FlowContext, text: str) -> List[Reply]:
+        """What they just said, in their own words, before the next question."""
+        key = f"{ctx.step.removesuffix('_other')}_reply"
+        if is_non_answer(text) or key not in load("meeting"):
+            return []
+        key = reply_key("meeting", key, text)  # "lukt weinig" gets no "goed dat je"
+        return [Reply(say("meeting", key, words=own_words(text)))]
 
     def _handle_can(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
         return self._statement(ctx, turn, "can", "text", "can_example")
@@ -531,6 +546,7 @@ class MeetingFlow(Flow):
         if too_long:
             return too_long
         replies = self._privacy(ctx, text)
+        replies += self._reflect(ctx, text)
         store(ctx.db, ctx.chat_id, ctx.data["meeting_id"], text)
         advance(ctx, next_step)
         return replies
@@ -575,19 +591,60 @@ class MeetingFlow(Flow):
         meeting = self._meeting(ctx)
         if meeting.get("status") != "done":
             meetings.update_meeting(ctx.db, ctx.chat_id, meeting_id, status="prepared")
+        if goals_only:
+            who = card.who_label(meeting.get("with_whom"))
+            return self._send_card(ctx, [Reply(say("meeting", "goals_added", who=who))], goals_only=True)
+        advance(ctx, "check")  # the summary in their words, and "Klopt dit? Wil je iets toevoegen?"
+        return []
+
+    def _summary_text(self, ctx: FlowContext) -> str:
+        meeting = self._meeting(ctx)
+        meeting_id = int(ctx.data["meeting_id"])
         who = card.who_label(meeting.get("with_whom"))
         starts_at = parse_iso(meeting.get("starts_at"))
-        replies: List[Reply] = []
-        if goals_only:
-            replies.append(Reply(say("meeting", "goals_added", who=who)))
+        parts = [say("meeting", "summary_intro")]
+        if starts_at:
+            parts.append(say("meeting", "sum_who_when", who=who, when=format_dutch(starts_at, ctx.tz)))
         else:
-            count = self._goal_count(ctx)
-            goals = say("meeting", "goals_one") if count == 1 else say("meeting", "goals_many", n=count)
-            if starts_at:
-                when = format_dutch(starts_at, ctx.tz)
-                replies.append(Reply(say("meeting", "summary", who=who, when=when, goals=goals)))
-            else:
-                replies.append(Reply(say("meeting", "summary_no_when", who=who, goals=goals)))
+            parts.append(say("meeting", "sum_who", who=who))
+        goals = [own_words(g["text"]) for g in meetings.list_goals(ctx.db, ctx.chat_id, meeting_id)]
+        if len(goals) == 1:
+            parts.append(say("meeting", "sum_goal", text=goals[0]))
+        elif goals:
+            parts.append(say("meeting", "sum_goals", first=goals[0], second=goals[1]))
+        for kind in ("can", "cannot"):
+            rows = meetings.list_statements(ctx.db, ctx.chat_id, meeting_id, kind)
+            if rows and rows[0].get("text"):
+                parts.append(say("meeting", f"sum_{kind}", text=own_words(rows[0]["text"])))
+        if meeting.get("proposal"):
+            parts.append(say("meeting", "sum_proposal", text=own_words(meeting["proposal"])))
+        questions = meetings.list_questions(ctx.db, ctx.chat_id, meeting_id)
+        if questions:
+            parts.append(say("meeting", "sum_question", text=own_words(questions[0]["text"])))
+        return " ".join(parts)
+
+    def _handle_check(self, ctx: FlowContext, turn: Turn) -> List[Reply]:
+        text = clean_text(turn.clean)
+        answer = check_answer(text) if ctx.step == "check" else ("fine" if is_non_answer(text) else "addition")
+        if answer == "change":
+            advance(ctx, "check_more")
+            return []
+        if answer == "fine":
+            return self._after_check(ctx, [Reply(say("engine", "check_fine"))])
+        too_long = self._too_long(text)
+        if too_long:
+            return too_long
+        meetings.add_question(ctx.db, ctx.chat_id, int(ctx.data["meeting_id"]), text, ctx.now)  # on the card
+        return self._after_check(ctx, [Reply(say("engine", "check_added", text=own_words(text, limit=140)))])
+
+    _handle_check_more = _handle_check
+
+    def _after_check(self, ctx: FlowContext, replies: List[Reply]) -> List[Reply]:
+        return self._send_card(ctx, replies + [Reply(say("meeting", "prepared"))])
+
+    def _send_card(self, ctx: FlowContext, replies: List[Reply], goals_only: bool = False) -> List[Reply]:
+        meeting_id = int(ctx.data["meeting_id"])
+        starts_at = parse_iso(self._meeting(ctx).get("starts_at"))
         replies.append(Reply(say("meeting", "card_intro")))
         replies.extend(card.card_replies(ctx.db, ctx.chat_id, meeting_id, tz=ctx.tz))
         if starts_at and schedule_reminders(ctx, meeting_id, starts_at) and not goals_only:

@@ -18,7 +18,7 @@ import random
 import re
 from typing import Any
 
-from actions.flows.answers import reply_key
+from actions.flows.answers import own_words, reply_key
 from actions.flows.base import DONE, Flow, FlowContext, Reply, Turn
 from actions.practice_feedback import (
     SKILLS,
@@ -39,7 +39,8 @@ ROLE_OF = {"s1": "bedrijfsarts", "s2": "bedrijfsarts", "s3": "leidinggevende",
            "s4": "leidinggevende", "s5": "leidinggevende", "s6": "bedrijfsarts"}
 # The scenario that fits the next planned meeting.
 SUGGEST_FOR = {"bedrijfsarts": "s1", "leidinggevende": "s4"}
-DONE_WORDS = ("klaar", "nee", "stoppen", "niks", "niets", "dat was het", "ok", "oke", "oké", "genoeg")
+DONE_WORDS = ("klaar", "ik ben klaar", "nee, ik ben klaar",
+              "nee", "stoppen", "niks", "niets", "dat was het", "ok", "oke", "oké", "genoeg")
 MIN_TURNS = 3
 MAX_TURNS = 4
 ROLE_STEPS = tuple(f"rol{n}" for n in range(1, MAX_TURNS + 1))
@@ -168,7 +169,9 @@ class PracticeFlow(Flow):
         if ctx.step in ROLE_STEPS:
             return self._role_turn(ctx, turn.clean)
         if ctx.step == "own_view":  # elicit first: their view, reflected, before ours
-            return [Reply(_say(reply_key(CONTENT, "own_view", turn.clean)))] + self._feedback(ctx)
+            view = reply_key(CONTENT, "own_view", turn.clean)
+            hard = view.endswith(("_empty", "_negative"))
+            return [Reply(_say(view, words=own_words(turn.clean)))] + self._feedback(ctx, hard)
         if ctx.step == "after":
             return self._after(ctx, turn)
         ctx.step = DONE
@@ -213,7 +216,9 @@ class PracticeFlow(Flow):
         return "push"
 
     # --- feedback -------------------------------------------------------------
-    def _feedback(self, ctx: FlowContext) -> list[Reply]:
+    def _feedback(self, ctx: FlowContext, hard: bool = False) -> list[Reply]:
+        """`hard`: their own view was empty or negative, so the opening affirms
+        the effort instead of praising."""
         data = ctx.data
         turns: list[str] = data["turns"]
         scenario = data["scenario"]
@@ -222,11 +227,11 @@ class PracticeFlow(Flow):
         attempt_id = store.record_attempt(ctx.db, ctx.chat_id, scenario, scores.as_dict(), len(turns), ctx.now)
 
         well = [skill for skill in SKILLS if getattr(scores, skill)]
-        first = _say("fb_affirm")  # affirm first, always
+        first = _say("fb_affirm_hard" if hard else "fb_affirm")  # affirm first, always
         if well:
             first += "\n" + _say("fb_went_well", skills="\n".join(_say(f"well_{s}") for s in well))
         else:
-            first += " " + _say("fb_none")
+            first = _say("fb_none") if hard else f"{first} {_say('fb_none')}"
         quote_skill = next((s for s in QUOTE_ORDER if getattr(scores, s)), None)
         if quote_skill:
             quote = fragment_for(turns, quote_skill)

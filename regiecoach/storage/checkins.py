@@ -34,6 +34,12 @@ def add_checkin(db: Database, chat_id: str, now: dt.datetime, **answers: Any) ->
     return int(cursor.lastrowid or 0)
 
 
+def add_to_summary(db: Database, chat_id: str, checkin_id: int, text: str) -> None:
+    """What the user added after the summary ("Wil je iets toevoegen?")."""
+    db.execute("update checkins set summary = trim(coalesce(summary, '') || ' ' || ?) where id = ? and chat_id = ?",
+               [text, int(checkin_id), str(chat_id)])
+
+
 def list_checkins(db: Database, chat_id: str, limit: int = 50) -> list[dict[str, Any]]:
     """The user's check-ins, oldest first (for progress charts)."""
     rows = db.query(

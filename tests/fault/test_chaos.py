@@ -205,7 +205,7 @@ class Driver:
 
     def _note_acks(self, message: Message) -> None:
         for reply in message.replies:
-            if message.text.startswith("Ik wil ") and ("dat heb ik bewaard" in reply or "doel bewaard" in reply):
+            if message.text.startswith("Ik wil ") and any(ack in reply for ack in ("dat heb ik bewaard", "doel bewaard", "heb het bewaard")):
                 self.goals_acked.append(message.text)
             if "Even samengevat." in reply:
                 self.checkins_acked += re.findall(r"wandelen in ronde \d+\b", reply)
@@ -231,14 +231,13 @@ class Driver:
             ("Wat zou er na het gesprek anders zijn", "Dan weet ik precies hoeveel uur ik per week werk"),
             ("Hoe merk je na het gesprek", "Dan weet ik precies hoeveel uur ik per week werk"),
             ("Typ hoe je het nu wilt zeggen", f"Ik wil afspreken hoeveel uur ik werk in ronde {r}"),
-            ("Wil je nog een doel toevoegen", "Ja, nog een doel"),
+            ("Wat zou nog een doel kunnen zijn", "Ja, nog een doel"),
             ("Hoe gaat het met je", "Het gaat wel redelijk eigenlijk"),
             ("Hoe zijn de afgelopen weken", "Het gaat wel redelijk eigenlijk"),
             ("Hoe gaat het nu met je", "Het gaat wel redelijk eigenlijk"),
-            # Not the "Nu verder" button: the NLU reads "(nu) verder" as stop (0.82) and the check-in stops.
-            ("Wil je nu verder", "Ja, graag"),
-            ("Wil je nog even verder", "Ja, graag"),
-            ("Kies nu verder of liever later", "Ja, graag"),
+            ("Wil je nu verder", "Ja, nu verder"),
+            ("Wil je nog even verder", "Ja, nu verder"),
+            ("Kies nu verder of liever later", "Ja, nu verder"),
             ("Hoeveel energie", "6"),
             ("Hoeveel vertrouwen", "7"),
             ("Kies een cijfer", "6"),
@@ -246,11 +245,14 @@ class Driver:
             ("Wat maakt dat het een", "Ik slaap beter"),
             ("Wat zou helpen om er een 1", "Een gesprek met mijn leidinggevende"),
             ("Wat maakt het zo goed", "Ik slaap beter"),
+            ("beetje meer regie geven", "Als ik zelf mijn uren kies"),
             ("Wat is er gebeurd met", "Ik heb het voorgesteld en het mag"),
+            ("Hoe staat het met je plannen", "Ik heb het voorgesteld en het mag"),
             ("Wat is daarmee gebeurd", "Ik heb het voorgesteld en het mag"),
             ("Wat ging er goed", f"Ik ben gaan wandelen in ronde {r}"),
             ("volgende stap die je wilt zetten", "Mijn leidinggevende bellen"),
             ("Wanneer wil je dat doen", "Geen datum"),
+            ("Klopt dit? Wil je iets toevoegen", "Ja, dat klopt"),
             ("Hoe vaak wil je een check-in", "Elke 4 weken"),
             ("Kies 4, 5 of 6", "Elke 4 weken"),
             ("Welk deel van de dag", "Ochtend"),
