@@ -40,7 +40,7 @@ def test_the_same_message_twice_stores_the_goal_once_and_gets_the_same_answer(co
     first = answer(fresh_db, now, GOAL, "k4")
     again = answer(fresh_db, now, GOAL, "k4")  # Rasa died before saving its tracker and ran the turn again
     assert stored_goals(fresh_db) == [GOAL]
-    assert again == first and "Wil je nog een doel toevoegen?" in first[0]
+    assert again == first and say("meeting", "ask_more_goals") in first[0]
     assert answer(fresh_db, now, GOAL, "k5")[0] != first[0]  # a new message is a new answer
 
 
@@ -58,7 +58,7 @@ def test_a_step_that_fails_halfway_stores_nothing_so_the_retry_stores_the_goal_o
     assert stored_goals(fresh_db) == []
     monkeypatch.setattr(drafts, "save_draft", save)
     replies, _ = answer(fresh_db, now, GOAL, "k4")
-    assert stored_goals(fresh_db) == [GOAL] and "Wil je nog een doel toevoegen?" in "\n".join(replies)
+    assert stored_goals(fresh_db) == [GOAL] and say("meeting", "ask_more_goals") in "\n".join(replies)
 
 
 def test_the_replies_kept_for_a_repeat_are_in_the_export_and_go_after_two_days(consenting_user, fresh_db, now,
