@@ -47,6 +47,17 @@ def chat_id(tracker: Tracker) -> str:
     return str(tracker.sender_id)
 
 
+def update_key(tracker: Tracker) -> Optional[str]:
+    """The bridge's key of the message this turn answers (sent as message
+    metadata), so a flow step is applied once per message; None for a
+    scheduled message (trigger_intent carries none)."""
+    user_events = [e for e in tracker.events or [] if e.get("event") == "user"]
+    for metadata in ((tracker.latest_message or {}).get("metadata"), user_events[-1:] and user_events[-1].get("metadata")):
+        if isinstance(metadata, dict) and metadata.get("update_key"):
+            return str(metadata["update_key"])
+    return None
+
+
 def entities(tracker: Tracker) -> Dict[str, Any]:
     """Entities of the latest message (from button payloads) as a dict."""
     found = (tracker.latest_message or {}).get("entities") or []

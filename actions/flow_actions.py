@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import chat_id, entities, get_db, now, send, turn_from_tracker, tz
+from actions.common import chat_id, entities, get_db, now, send, turn_from_tracker, tz, update_key
 from actions.flows import engine
 from actions.flows.base import Reply
 from actions.flows.onboarding import menu
@@ -28,7 +28,8 @@ class ActionStartFlow(Action):
         trigger = entities(tracker)
         if intent == "add_goal":
             trigger["goals_only"] = True
-        replies, running = engine.start(get_db(), chat_id(tracker), flow_name, now(), tz(), trigger or None)
+        replies, running = engine.start(get_db(), chat_id(tracker), flow_name, now(), tz(), trigger or None,
+                                        key=update_key(tracker))
         send(dispatcher, replies)
         if running is None:
             # Finished at once: flow_form completes on activation (see data/rules/flows.yml).
@@ -64,7 +65,7 @@ class ValidateFlowForm(FormValidationAction):
         turn = turn_from_tracker(tracker)
         if not turn.text and isinstance(slot_value, str):
             turn.text = slot_value
-        replies, running = engine.handle(get_db(), chat_id(tracker), flow, turn, now(), tz())
+        replies, running = engine.handle(get_db(), chat_id(tracker), flow, turn, now(), tz(), key=update_key(tracker))
         send(dispatcher, replies)
         if running is None:
             return {"flow_input": "done", "flow": None}

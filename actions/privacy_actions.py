@@ -29,6 +29,7 @@ TABLE_NAMES_NL = {
     "practice_attempts": "oefeningen",
     "inbox": "berichten die ik nog moet beantwoorden",
     "outbox": "mijn antwoorden aan jou",
+    "flow_turns": "mijn antwoorden van de laatste twee dagen, voor als een bericht dubbel binnenkomt",
     "chat_messages": "berichten in het gesprek",
 }
 

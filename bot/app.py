@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any, Dict, List, Optional
 
+import httpx
 from telegram.error import TelegramError
 from telegram.ext import Application
 
@@ -20,7 +21,7 @@ from bot.launcher import Services
 from bot.local_chat import TerminalChannel, chat_loop, stdin_reader
 from bot.scheduler import Scheduler
 from regiecoach.config import Settings
-from regiecoach.storage import conversations, open_db, privacy
+from regiecoach.storage import conversations, open_db, privacy, turns
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +60,12 @@ def claim_owner(settings: Settings) -> Optional[IO[str]]:
 
 def housekeeping(db: Any, settings: Settings, now: Optional[dt.datetime] = None) -> int:
     """Store the minimum: drop sent outbox rows, old buttons and Rasa tracker
-    events older than 30 days (flow state lives in drafts), and handled update
-    ids older than a day."""
+    events older than 30 days (flow state lives in drafts), handled update
+    ids older than a day and applied flow steps older than two days."""
     now = now or dt.datetime.now(dt.timezone.utc)
     cutoff = now - dt.timedelta(days=KEEP_DAYS)
     removed = conversations.prune_outbox(db, cutoff, updates_before=now - KEEP_UPDATE_KEYS)
+    removed += turns.prune(db, now)
     removed += privacy.prune_tracker(settings.tracker_db, cutoff.timestamp())
     return removed
 
@@ -98,7 +100,23 @@ class SupervisedRasa(RasaClient):
 
     async def message(self, sender: str, text: str, update_key: Optional[str] = None) -> List[Dict[str, Any]]:
         self._refuse_if_down()
-        return await super().message(sender, text, update_key)
+        replies = await super().message(sender, text, update_key)
+        if not replies and not await self._actions_answer():
+            # The action server died during the turn, before supervision saw it:
+            # Rasa then answers 200 without replies. Kept like any message while
+            # a service is down (the flows skip a step they already applied).
+            service = self.services.services.get("actieserver")
+            if service is not None:
+                service.up = False  # refuse the next messages at once, until supervision sees it back
+            raise RasaUnavailable("actieserver down during the turn")
+        return replies
+
+    async def _actions_answer(self) -> bool:
+        try:
+            url = f"http://127.0.0.1:{self.services.settings.actions_port}/health"
+            return (await self.http.get(url, timeout=2)).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     async def trigger_intent(self, sender: str, intent: str, entities: Dict[str, Any]) -> List[Dict[str, Any]]:
         self._refuse_if_down()

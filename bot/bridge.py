@@ -24,7 +24,7 @@ import logging
 import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
 import httpx
 from sqlite_utils import Database
@@ -258,6 +258,7 @@ class Bridge:
         self._last_sent: Dict[str, float] = {}
         self._locks: Dict[str, asyncio.Lock] = {}
         self._crisis_sent: OrderedDict[str, None] = OrderedDict()  # also works when the database does not
+        self._held: Set[str] = set()  # update keys told "even niet bereikbaar": answered as soon as Rasa is back
 
     def lock_for(self, chat_id: str) -> asyncio.Lock:
         return self._locks.setdefault(str(chat_id), asyncio.Lock())
@@ -348,7 +349,9 @@ class Bridge:
         if row.get("asked_at"):
             raw = await self._outcome(chat_id, row)  # Rasa got it before a crash or a timeout
         else:
-            raw = await self._ask_rasa(chat_id, text, update_key, crisis, replay)
+            raw = await self._finished_before(chat_id, update_key) if replay else None
+            if raw is None:
+                raw = await self._ask_rasa(chat_id, text, update_key, crisis, replay)
         if raw is None:
             return  # kept in the inbox; run_forever answers it
         if crisis:
@@ -377,8 +380,18 @@ class Bridge:
             conversations.clear_asked(self.db, update_key)
             if crisis:
                 return []  # the crisis reply went out; nothing else to say
+            self._held.add(update_key)
             if not replay:
                 await self._send_direct(chat_id, OutMessage(say("bridge", "rasa_down")))
+            return None
+
+    async def _finished_before(self, chat_id: str, update_key: str) -> Optional[List[Dict[str, Any]]]:
+        """A kept message may have been handled by Rasa while its answer was
+        lost (an HTTP error after the turn): then the tracker has the replies
+        and Rasa is not asked again."""
+        try:
+            return await self.rasa.turn_replies(chat_id, update_key)
+        except RasaUnavailable:
             return None
 
     async def _outcome(self, chat_id: str, row: Dict[str, Any]) -> Optional[List[Dict[str, Any]]]:
@@ -397,14 +410,20 @@ class Bridge:
         return raw
 
     async def _settle_earlier_turns(self, chat_id: str, update_key: str) -> None:
-        """Replies Rasa gave to earlier messages after a timeout go out before
-        the answer to this one."""
+        """Earlier messages of this chat are answered before this one, in
+        order: replies Rasa gave after a timeout, and messages kept while Rasa
+        was away (else a kept answer would reach the flow after, and be filed
+        under, the question this message answers). The chat's lock is held."""
         for row in conversations.inbox(self.db, chat_id=chat_id):
-            if row["update_key"] == update_key or not row.get("asked_at"):
-                continue
-            raw = await self._outcome(chat_id, row)
-            if raw is not None:
-                await self._reply_now(chat_id, row["update_key"], merge_rasa_messages(raw))
+            if row["update_key"] == update_key:
+                break  # the rows after this one come later
+            if row.get("asked_at"):
+                raw = await self._outcome(chat_id, row)
+                if raw is not None:
+                    await self._reply_now(chat_id, row["update_key"], merge_rasa_messages(raw))
+            else:
+                crisis = await self.crisis_first(chat_id, row["text"], row["update_key"])
+                await self._handle(chat_id, row["text"] or "", row["update_key"], crisis, replay=True)
 
     async def trigger(self, chat_id: str, intent: str, entities: Dict[str, Any], source_key: str) -> bool:
         """Deliver a scheduled message (the scheduler's Deliverer). Rasa renders
@@ -464,8 +483,11 @@ class Bridge:
             if self._mine(chat_id):
                 async with self.lock_for(chat_id):
                     await self._flush(chat_id)
-        kept = [row for row in conversations.inbox(self.db, received_before=now - ANSWER_KEPT_AFTER)
-                if self._mine(row["chat_id"])]
+        # A message still on its way through the intake waits ANSWER_KEPT_AFTER before it
+        # counts as kept; one that was told "even niet bereikbaar" needs no wait.
+        kept = [row for row in conversations.inbox(self.db) if self._mine(row["chat_id"]) and (
+                row["update_key"] in self._held or (parse_iso(row["received_at"]) or now) <= now - ANSWER_KEPT_AFTER)]
+        self._held.intersection_update(row["update_key"] for row in kept)
         if kept and await self.rasa.healthy():
             for row in kept:
                 if now - (parse_iso(row["received_at"]) or now) > PENDING_FOR:

@@ -257,6 +257,43 @@ def test_a_message_kept_while_rasa_was_down_is_answered_once_rasa_is_back(fresh_
     assert channel.texts == [say("bridge", "rasa_down"), "Hoi!"]
 
 
+def test_a_message_told_even_niet_bereikbaar_is_answered_as_soon_as_rasa_is_back(fresh_db):
+    clock, channel, rasa = Clock(), RecordingChannel(), ScriptedRasa(down=True)
+    bridge = make_bridge(fresh_db, rasa, channel, clock=clock)
+    run(bridge.handle_text("7", "hoi", "tg:1"))
+    rasa.down = False
+    clock.advance(seconds=3)  # the next retry round, not 30 s later
+    run(bridge.retry_once())
+    assert channel.texts == [say("bridge", "rasa_down"), "Hoi!"]
+
+
+def test_a_kept_message_reaches_rasa_before_the_next_message_of_that_chat(fresh_db):
+    """Else the kept answer would be filed under the question the next one answers."""
+    clock, channel, rasa = Clock(), RecordingChannel(), ScriptedRasa(down=True)
+    bridge = make_bridge(fresh_db, rasa, channel, clock=clock)
+    run(bridge.handle_text("7", "mijn doel", "tg:1"))
+    rasa.down = False
+    clock.advance(seconds=1)
+    run(bridge.handle_text("7", "nee, verder", "tg:2"))  # before the retry loop came round
+    assert [text for _, text in rasa.messages] == ["mijn doel", "nee, verder"]
+    assert channel.texts == [say("bridge", "rasa_down"), "Hoi!", "Hoi!"]
+    run(bridge.retry_once())
+    assert len(rasa.messages) == 2
+
+
+def test_a_kept_message_that_rasa_answered_after_all_is_read_back_not_asked_again(fresh_db):
+    """An HTTP error after Rasa finished the turn: the reply is in its tracker."""
+    clock, channel, rasa = Clock(), RecordingChannel(), ScriptedRasa(down=True)
+    bridge = make_bridge(fresh_db, rasa, channel, clock=clock)
+    run(bridge.handle_text("7", "mijn doel", "tg:1"))
+    rasa.down = False
+    rasa.tracker["tg:1"] = [{"text": "Dank je, dat heb ik bewaard."}]
+    clock.advance(seconds=3)
+    run(bridge.retry_once())
+    assert channel.texts == [say("bridge", "rasa_down"), "Dank je, dat heb ik bewaard."]
+    assert rasa.messages == []
+
+
 def test_rasa_client_sends_the_update_key_and_reads_a_turn_back_from_the_tracker():
     seen = []
 

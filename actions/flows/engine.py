@@ -7,15 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import replace
-from typing import Any, Dict, List, Optional, Tuple
+from dataclasses import asdict, replace
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from sqlite_utils import Database
 
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn
 from actions.flows.table import TableFlow, chosen_option
 from regiecoach.commands import COMMANDS, parse_payload
-from regiecoach.storage import drafts, users
+from regiecoach.storage import drafts, turns, users
+from regiecoach.storage.db import transaction
 from regiecoach.texts import say
 
 # Every flow is a step table, content/flows/<flow>.yml, run by table.TableFlow.
@@ -77,11 +78,39 @@ def _save(ctx: FlowContext, flow: Flow) -> None:
         drafts.save_draft(ctx.db, ctx.chat_id, flow.name, ctx.step, ctx.data, ctx.now)
 
 
+def once(db: Database, chat_id: str, key: Optional[str], call: str, now: dt.datetime,
+         step: Callable[[], Tuple[List[Reply], Optional[str]]]) -> Tuple[List[Reply], Optional[str]]:
+    """Run one step for one incoming message as one BEGIN IMMEDIATE
+    transaction, at most once: `key` (the message's update key) is recorded
+    in the same transaction as the step's writes. When Rasa runs the turn
+    again (it died before saving its tracker, or the bridge asked again after
+    an error), the step is not applied again: the first run's replies come back."""
+    with transaction(db):
+        done = turns.applied(db, chat_id, key, call) if key else None
+        if done is not None:
+            replies = [Reply(r["text"], [(title, payload) for title, payload in r["buttons"]], r["custom"])
+                       for r in done["replies"]]
+            return replies, done["running"]
+        replies, running = step()
+        if key and users.get_user(db, chat_id) is not None:  # nothing is kept of a user this step erased
+            turns.record(db, chat_id, key, call, [asdict(r) for r in replies], running, now)
+        return replies, running
+
+
 def start(
-    db: Database, chat_id: str, flow_name: str, now: dt.datetime, tz: dt.tzinfo, trigger: Optional[dict] = None
+    db: Database, chat_id: str, flow_name: str, now: dt.datetime, tz: dt.tzinfo, trigger: Optional[dict] = None,
+    key: Optional[str] = None,
 ) -> Tuple[List[Reply], Optional[str]]:
     """Start (or offer to resume) a flow. Returns the intro replies and the
-    name of the flow that is now running (onboarding first, without consent)."""
+    name of the flow that is now running (onboarding first, without consent).
+    `key` is the update key of the message that asked for it (see `once`)."""
+    return once(db, chat_id, key, f"start:{flow_name}", now,
+                lambda: _start(db, chat_id, flow_name, now, tz, trigger))
+
+
+def _start(
+    db: Database, chat_id: str, flow_name: str, now: dt.datetime, tz: dt.tzinfo, trigger: Optional[dict] = None
+) -> Tuple[List[Reply], Optional[str]]:
     users.ensure_user(db, chat_id, now)
     flow = get_flow(flow_name)
     if flow.needs_consent and not users.has_consent(db, chat_id):
@@ -123,10 +152,19 @@ def ask(db: Database, chat_id: str, flow_name: str, now: dt.datetime, tz: dt.tzi
 
 
 def handle(
-    db: Database, chat_id: str, flow_name: str, turn: Turn, now: dt.datetime, tz: dt.tzinfo
+    db: Database, chat_id: str, flow_name: str, turn: Turn, now: dt.datetime, tz: dt.tzinfo,
+    key: Optional[str] = None,
 ) -> Tuple[List[Reply], Optional[str]]:
     """Process one answer. Returns the replies and the flow that runs next
-    (None when the flow is finished)."""
+    (None when the flow is finished). `key` is the update key of the
+    message: an answer is applied once (see `once`)."""
+    return once(db, chat_id, key, f"handle:{flow_name}", now,
+                lambda: _handle(db, chat_id, flow_name, turn, now, tz))
+
+
+def _handle(
+    db: Database, chat_id: str, flow_name: str, turn: Turn, now: dt.datetime, tz: dt.tzinfo
+) -> Tuple[List[Reply], Optional[str]]:
     flow = get_flow(flow_name)
     ctx = _context(db, chat_id, flow, now, tz)
     option = chosen_option(turn.clean)
@@ -149,8 +187,7 @@ def handle(
             _save(ctx, flow)
             if target == "add_goal":
                 trigger["goals_only"] = True
-            replies, running = start(db, chat_id, INTENT_FLOWS[target], now, tz, trigger or None)
-            return replies, running
+            return _start(db, chat_id, INTENT_FLOWS[target], now, tz, trigger or None)
     if lowered in BACK_WORDS and flow.back(ctx):
         ctx.data.pop(ASKED_AGAIN, None)
         return _finish_turn(ctx, flow, [Reply(say("engine", "went_back"))])
@@ -168,7 +205,7 @@ def handle(
         other = _other_request(flow, turn)
         if other:  # clearly another request: do that, keep this flow's draft for later
             _save(ctx, flow)
-            return start(db, chat_id, other, now, tz)
+            return _start(db, chat_id, other, now, tz)
 
     asked, before = ctx.step, _answers(ctx.data)
     replies = (None if option else _repair(text, lowered)) or flow.handle(ctx, turn)
@@ -251,7 +288,7 @@ def _is_werkwijzer_question(turn: Turn) -> bool:
 def _finish_turn(ctx: FlowContext, flow: Flow, replies: List[Reply]) -> Tuple[List[Reply], Optional[str]]:
     _save(ctx, flow)
     if ctx.switch_to:
-        more, running = start(ctx.db, ctx.chat_id, ctx.switch_to, ctx.now, ctx.tz, trigger=ctx.trigger or None)
+        more, running = _start(ctx.db, ctx.chat_id, ctx.switch_to, ctx.now, ctx.tz, trigger=ctx.trigger or None)
         return replies + more, running
     if ctx.step == DONE:
         return replies, None

@@ -30,7 +30,6 @@ def save_draft(db: Database, chat_id: str, flow: str, step: str, data: Dict[str,
 
 def delete_draft(db: Database, chat_id: str, flow: str) -> None:
     db.execute("delete from drafts where chat_id = ? and flow = ?", [str(chat_id), flow])
-    db.conn.commit()
 
 
 def latest_draft(db: Database, chat_id: str) -> Optional[Dict[str, Any]]:

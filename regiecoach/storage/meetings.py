@@ -199,7 +199,6 @@ def _bump(db: Database, chat_id: str, meeting_id: int, fields: Dict[str, Any]) -
         return False
     fields["ics_sequence"] = int(meeting.get("ics_sequence") or 0) + 1
     db["meetings"].update(int(meeting_id), fields)  # type: ignore[union-attr]
-    db.conn.commit()
     return True
 
 
@@ -226,7 +225,6 @@ def save_sharp_photo(db: Database, chat_id: str, meeting_id: int, text: str, now
         "on conflict (chat_id, meeting_id) do update set text = excluded.text, updated_at = excluded.updated_at",
         [str(chat_id), int(meeting_id), text, iso(now), iso(now)],
     )
-    db.conn.commit()
 
 
 def sharp_photo_text(db: Database, chat_id: str, meeting_id: int) -> Optional[str]:

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from sqlite_utils import Database
 
-from regiecoach.storage.db import iso, parse_iso, utcnow
+from regiecoach.storage.db import iso, parse_iso, transaction, utcnow
 
 # Rasa may write a conversation it loaded before the erase back after it:
 # the bridge applies an erasure again at every turn and start for this long.
@@ -90,7 +90,7 @@ def erase_user(db: Database, chat_id: str, keep_user_row: bool = False, now: Opt
     tables = _user_tables(db)
     # Children before parents (foreign keys): goals etc. before meetings.
     order = sorted(tables, key=lambda t: (t in ("meetings", "users"), t == "users"))
-    with db.conn:
+    with transaction(db):  # joins the flow step's transaction when a flow erases
         for table in order:
             if table == "users" and keep_user_row:
                 continue

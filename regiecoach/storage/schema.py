@@ -229,6 +229,18 @@ def m008_one_open_checkin(db: Database) -> None:
 
 
 @migrations()
+def m009_flow_turns(db: Database) -> None:
+    # A flow step applied for one incoming message (by its update key), with
+    # the replies of that turn: when Rasa runs the turn again the step is not
+    # applied twice. Pruned after two days (the bridge gives up after one).
+    _t(db, "flow_turns").create(
+        {"chat_id": str, "update_key": str, "call": str, "replies": str, "running": str, "created_at": str},
+        pk=("chat_id", "update_key", "call"),
+    )
+    _t(db, "flow_turns").create_index(["created_at"])
+
+
+@migrations()
 def m010_checkin_memory(db: Database) -> None:
     # Issue 13. The answers to the scaling follow-ups ("wat maakt dat het een 5
     # is en geen 3?"), reflected back and named at the next check-in.
