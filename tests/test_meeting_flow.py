@@ -369,3 +369,12 @@ def test_a_non_answer_with_filler_is_not_stored_as_a_goal(fresh_db, now, consent
     reply = chat.send("geen idee eigenlijk")
     assert "Een doel mag klein zijn" in reply
     assert meetings.list_goals(fresh_db, "42", only_meeting(fresh_db)["id"]) == []
+
+
+@pytest.mark.parametrize("answer", ["ja", "ok", "weet ik niet"])
+def test_a_non_answer_at_the_who_question_is_not_taken_as_a_name(fresh_db, now, consenting_user, answer):
+    chat = Chat(fresh_db, now)
+    reply = chat.send(answer)
+    assert "met ja" not in reply and "met ok" not in reply and "Wanneer" not in reply
+    assert "Bedrijfsarts" in chat.buttons  # the question again, with its buttons
+    assert "Wanneer is het gesprek met de bedrijfsarts" in chat.send("Bedrijfsarts")

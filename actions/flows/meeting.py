@@ -13,7 +13,7 @@ from typing import Any, Dict, List
 
 from actions import card
 from actions.calendar_ics import ics_replies
-from actions.flows.answers import own_words
+from actions.flows.answers import is_non_answer, own_words
 from actions.flows.base import FlowContext, Reply, Turn
 from actions.flows.registry import Verdict, accept, action, asker, goto, retry, validator
 from actions.flows.table import END, Step, step_buttons
@@ -190,7 +190,8 @@ def who(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     if text == say("meeting", "who_other").lower() or text in ("anders", "iemand anders"):
         return accept("other")
     # A typed name or role that is not one of the buttons: take it as "someone else".
-    if len(text) > 60 or not text:
+    # "ja", "ok" or "weet ik niet" is no name: ask again.
+    if len(text) > 60 or not text or is_non_answer(text):
         return retry()
     return accept(clean_text(turn.clean))
 
@@ -200,7 +201,7 @@ def who_other(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     text = clean_text(turn.clean)
     if len(text) > 60:
         return retry(Reply(say("meeting", "too_long", max=60)))
-    if not text:
+    if not text or is_non_answer(text):
         return retry()
     return accept(next((k for k in MEETING_ROLES if k in text.lower()), text))
 
