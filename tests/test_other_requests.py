@@ -65,3 +65,16 @@ def test_an_answer_about_a_meeting_is_no_request(fresh_db, now, consenting_user)
                                Turn("Ik heb mijn gesprek met de bedrijfsarts goed voorbereid", intent="prepare_meeting",
                                     confidence=0.9), now, AMS)
     assert running == "checkin"
+
+
+def test_a_command_at_the_resume_question_starts_that_flow_and_keeps_the_draft(fresh_db, now, consenting_user):
+    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    replies, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    assert say("engine", "resume_question") in texts(replies + engine.ask(fresh_db, consenting_user, running, now, AMS))
+    replies, running = engine.handle(fresh_db, consenting_user, "meeting", Turn("/checkin"), now, AMS)
+    assert running == "checkin" and say("engine", "resumed") not in texts(replies)
+    # The preparation is still there, at the question it had reached.
+    replies, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    engine.handle(fresh_db, consenting_user, running, Turn("Verder waar ik was"), now, AMS)
+    assert "Wanneer" in texts(engine.ask(fresh_db, consenting_user, "meeting", now, AMS))

@@ -173,6 +173,15 @@ def _handle(
     text = turn.clean
     lowered = text.lower().strip(" .!")
 
+    if text.startswith("/") and len(text) <= MAX_ANSWER_CHARS:
+        target, trigger = parse_payload(text)
+        if target in INTENT_FLOWS and (INTENT_FLOWS[target] != flow.name or trigger):
+            if ctx.step == RESUME_STEP:  # not answered: the draft stays where it was
+                ctx.step = ctx.data.pop("_resume_step", flow.first_step)
+            _save(ctx, flow)
+            if target == "add_goal":
+                trigger["goals_only"] = True
+            return _start(db, chat_id, INTENT_FLOWS[target], now, tz, trigger or None)
     if ctx.step == RESUME_STEP:
         if lowered.startswith(say("engine", "resume_restart").lower()[:8]) or lowered in ("opnieuw", "nieuw", "overnieuw"):
             drafts.delete_draft(db, chat_id, flow.name)
@@ -180,14 +189,6 @@ def _handle(
             return _finish_turn(ctx, flow, flow.start(ctx))
         ctx.step = ctx.data.pop("_resume_step", flow.first_step)
         return _finish_turn(ctx, flow, [Reply(say("engine", "resumed"))])
-
-    if text.startswith("/") and len(text) <= MAX_ANSWER_CHARS:
-        target, trigger = parse_payload(text)
-        if target in INTENT_FLOWS and (INTENT_FLOWS[target] != flow.name or trigger):
-            _save(ctx, flow)
-            if target == "add_goal":
-                trigger["goals_only"] = True
-            return _start(db, chat_id, INTENT_FLOWS[target], now, tz, trigger or None)
     if lowered in BACK_WORDS and flow.back(ctx):
         ctx.data.pop(ASKED_AGAIN, None)
         return _finish_turn(ctx, flow, [Reply(say("engine", "went_back"))])
