@@ -376,5 +376,6 @@ def test_a_non_answer_at_the_who_question_is_not_taken_as_a_name(fresh_db, now, 
     chat = Chat(fresh_db, now)
     reply = chat.send(answer)
     assert "met ja" not in reply and "met ok" not in reply and "Wanneer" not in reply
+    assert "ja of nee" not in reply and "naam of functie" in reply  # a hint that fits this question
     assert "Bedrijfsarts" in chat.buttons  # the question again, with its buttons
     assert "Wanneer is het gesprek met de bedrijfsarts" in chat.send("Bedrijfsarts")
