@@ -206,7 +206,7 @@ class Driver:
     def _note_acks(self, message: Message) -> None:
         for reply in message.replies:
             acks = ("dat heb ik bewaard", "doel bewaard", "heb het bewaard")
-            if message.text.startswith("Ik wil ") and any(ack in reply for ack in acks):
+            if message.text.startswith("Ik wil ") and any(ack in reply.lower() for ack in acks):
                 self.goals_acked.append(message.text)
             if "Even samengevat." in reply:
                 self.checkins_acked += re.findall(r"wandelen in ronde \d+\b", reply)
