@@ -32,14 +32,6 @@ def delete_draft(db: Database, chat_id: str, flow: str) -> None:
     db.execute("delete from drafts where chat_id = ? and flow = ?", [str(chat_id), flow])
 
 
-def latest_draft(db: Database, chat_id: str) -> Optional[Dict[str, Any]]:
-    """The most recently touched unfinished flow of this user, if any."""
-    rows = list(db["drafts"].rows_where("chat_id = ?", [str(chat_id)], order_by="updated_at desc", limit=1))
-    if not rows:
-        return None
-    return load_draft(db, chat_id, rows[0]["flow"])
-
-
 def last_touched(db: Database, chat_id: str) -> Optional[dt.datetime]:
     """When any of the user's drafts last changed: they are mid-conversation."""
     for row in db.query("select max(updated_at) as updated from drafts where chat_id = ?", [str(chat_id)]):

@@ -241,10 +241,6 @@ def resume(db: Database, chat_id: str, now: dt.datetime, tz: dt.tzinfo) -> int |
     return schedule_checkin(db, chat_id, now, tz)
 
 
-def paused_state(db: Database, chat_id: str) -> int:
-    return int((users.get_user(db, chat_id) or {}).get("reminders_paused") or 0)
-
-
 # --- milestones (Poortwachter timeline) -------------------------------------------
 
 @atomic
