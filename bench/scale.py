@@ -72,7 +72,7 @@ def run_rasa(workers: int, model: Path, data_dir: Path, seconds: float, token: s
                        "REGIECOACH_DB": str(data_dir / "regiecoach.db"), "SANIC_WORKERS": str(workers)})
     # The launcher's two commands, with this bench's endpoints file.
     actions = start([sys.executable, "-m", "bot.action_server"], env, data_dir / "actions.log")
-    rasa = start([sys.executable, "-m", "bot.rasa_run", "--enable-api", "--interface", "127.0.0.1", "--port",
+    rasa = start([sys.executable, "-m", "rasa_addons.run", "--enable-api", "--interface", "127.0.0.1", "--port",
                   str(RASA_PORT), "--model", str(model), "--credentials", "credentials.yml", "--endpoints",
                   str(endpoints(data_dir / "endpoints.yml"))], env, data_dir / f"rasa-{workers}.log")
     try:

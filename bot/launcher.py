@@ -260,7 +260,7 @@ def _ours(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return False
-    return any(part in cmdline for part in (b"bot.rasa_run", b"bot.action_server"))
+    return any(part in cmdline for part in (b"rasa_addons.run", b"bot.action_server"))
 
 
 def launcher_alive(settings: Settings) -> bool:
@@ -362,7 +362,7 @@ def start_services(settings: Settings, model: Path, timeout: float = 180.0,
     commands = {
         # Both take their tokens from the environment, so `ps` never shows them.
         "actieserver": [sys.executable, "-m", "bot.action_server"],
-        "rasa": [sys.executable, "-m", "bot.rasa_run", "--enable-api",
+        "rasa": [sys.executable, "-m", "rasa_addons.run", "--enable-api",
                  "--interface", "127.0.0.1", "--port", str(settings.rasa_port), "--model", str(model),
                  "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
     }

@@ -96,7 +96,7 @@ def test_services_listen_on_loopback_only(stack):
 def test_the_api_token_is_not_on_any_command_line(stack):
     token = stack["services"].token
     rasa = stack["services"].processes["rasa"]
-    assert b"bot.rasa_run" in Path(f"/proc/{rasa.pid}/cmdline").read_bytes()
+    assert b"rasa_addons.run" in Path(f"/proc/{rasa.pid}/cmdline").read_bytes()
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:

@@ -1,4 +1,4 @@
-"""The speed fixes for Rasa's hot path (bot/rasa_speedups.py, the tracker
+"""The speed fixes for Rasa's hot path (rasa_addons/speedups.py, the tracker
 store's kept connection) change nothing Rasa does: a bad action server
 response is still refused with Rasa's message, every event name still finds
 its class, and conversations are stored and read back as before."""
@@ -15,7 +15,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import rasa_speedups
+from rasa_addons import speedups as rasa_speedups
 from rasa_addons.tracker_store import LocalSQLTrackerStore
 
 

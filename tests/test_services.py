@@ -103,7 +103,7 @@ def test_rasa_takes_a_token_that_starts_with_a_dash(monkeypatch):
     """`make run` failed about one start in 64: `--auth-token -abc` reads -abc as an option."""
     import rasa.__main__
 
-    from bot import rasa_run
+    from rasa_addons import run as rasa_run
 
     parsed = {}
 
@@ -112,7 +112,7 @@ def test_rasa_takes_a_token_that_starts_with_a_dash(monkeypatch):
 
     monkeypatch.setattr(rasa.__main__, "main", rasa_main)
     monkeypatch.setenv("REGIECOACH_RASA_TOKEN", TOKEN)
-    monkeypatch.setattr(sys, "argv", ["bot.rasa_run", "--enable-api", "--port", "5005", "--endpoints", "endpoints.yml"])
+    monkeypatch.setattr(sys, "argv", ["rasa_addons.run", "--enable-api", "--port", "5005", "--endpoints", "endpoints.yml"])
     rasa_run.main()
     assert parsed["args"].auth_token == TOKEN and parsed["args"].port == 5005
 

@@ -1,4 +1,4 @@
-"""Two fixes for Rasa 3.6's hot path, installed by bot/rasa_run.py before
+"""Two fixes for Rasa 3.6's hot path, installed by rasa_addons/run.py before
 Rasa starts. Both keep Rasa's behaviour; they only stop repeating work.
 Found with cProfile of the Rasa server under the 20-user bench load
 (bench/run_bench.py), where together they were about half of Rasa's CPU time

@@ -1,7 +1,7 @@
 """Start `rasa run` with the API token taken from the environment (and the
-speed fixes of bot/rasa_speedups.py).
+speed fixes of rasa_addons/speedups.py).
 
-The launcher runs `python -m bot.rasa_run <rasa run options>`. Rasa only takes
+The launcher runs `python -m rasa_addons.run <rasa run options>`. Rasa only takes
 its token as `--auth-token`, and a command line is readable by every local
 user (`ps`); the environment of a process is readable only by its owner.
 """
@@ -29,9 +29,9 @@ def main() -> None:
     # loaded module when it is imported, and TensorFlow loads thousands.
     import skops.io  # noqa: F401
 
-    from bot import rasa_speedups
+    from rasa_addons import speedups
 
-    rasa_speedups.install()
+    speedups.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
