@@ -348,24 +348,16 @@ def _statement(ctx: FlowContext, kind: str, field: str, key: str) -> List[Reply]
     return replies
 
 
-@action("meeting.save_can")
-def save_can(ctx: FlowContext, step: Step) -> List[Reply]:
-    return _statement(ctx, "can", "text", "can")
+def _statement_action(kind: str, field: str, slot: str) -> None:
+    """Registers meeting.save_<slot>: the answer in `slot` becomes the `field` of the `kind` statement."""
+    @action(f"meeting.save_{slot}")
+    def save(ctx: FlowContext, step: Step) -> List[Reply]:
+        return _statement(ctx, kind, field, slot)
 
 
-@action("meeting.save_can_example")
-def save_can_example(ctx: FlowContext, step: Step) -> List[Reply]:
-    return _statement(ctx, "can", "example", "can_example")
-
-
-@action("meeting.save_cannot")
-def save_cannot(ctx: FlowContext, step: Step) -> List[Reply]:
-    return _statement(ctx, "cannot", "text", "cannot")
-
-
-@action("meeting.save_cannot_example")
-def save_cannot_example(ctx: FlowContext, step: Step) -> List[Reply]:
-    return _statement(ctx, "cannot", "example", "cannot_example")
+for _kind, _field, _slot in (("can", "text", "can"), ("can", "example", "can_example"),
+                             ("cannot", "text", "cannot"), ("cannot", "example", "cannot_example")):
+    _statement_action(_kind, _field, _slot)
 
 
 @action("meeting.save_energy")
