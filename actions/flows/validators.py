@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Callable
 
 from actions.flows.answers import check_answer, is_non_answer, kind_of
 from actions.flows.base import FlowContext, Reply, Turn
 from actions.flows.registry import Verdict, accept, retry, validator
 from actions.flows.table import Step, chosen_option
-from regiecoach.dutch.dates import combine, format_day, format_dutch, parse_meeting_time, parse_time_only
+from regiecoach.dutch.dates import (
+    ParseResult,
+    combine,
+    format_day,
+    format_dutch,
+    parse_meeting_time,
+    parse_time_only,
+)
 from regiecoach.dutch.numbers import NUMBER_WORDS
 from regiecoach.texts import say
 
@@ -129,12 +137,25 @@ def _pending(ctx: FlowContext, step: Step, moment: dt.datetime) -> Verdict:
     return accept("pending", when_pending=moment.isoformat(), when_pending_text=format_dutch(moment, ctx.tz))
 
 
-@validator("when")
-def when(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+DateReader = Callable[[FlowContext, Turn, Step, ParseResult], Verdict]
+
+
+def _date_step(name: str) -> Callable[[DateReader], DateReader]:
+    """Registers a validator of the date questions: "weet ik nog niet" (or its
+    button) leaves the date open; any other answer is read as a date and time."""
+    def register(read: DateReader) -> DateReader:
+        @validator(name)
+        def check(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+            if _unknown(turn, step):
+                return accept("unknown", "empty")
+            return read(ctx, turn, step, parse_meeting_time(turn.clean, ctx.now, ctx.tz))
+        return read
+    return register
+
+
+@_date_step("when")
+def when(ctx: FlowContext, turn: Turn, step: Step, result: ParseResult) -> Verdict:
     """A date, maybe with a time; only date-like text is read as one ("een uur" is no 13:00)."""
-    if _unknown(turn, step):
-        return accept("unknown", "empty")
-    result = parse_meeting_time(turn.clean, ctx.now, ctx.tz)
     if result.moment is None:
         if result.time_only:
             hour, minute = result.time_only
@@ -148,12 +169,9 @@ def when(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     return _pending(ctx, step, result.moment)
 
 
-@validator("when_time")
-def when_time(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+@_date_step("when_time")
+def when_time(ctx: FlowContext, turn: Turn, step: Step, result: ParseResult) -> Verdict:
     """The time on the day already given (or a whole new date and time)."""
-    if _unknown(turn, step):
-        return accept("unknown", "empty")
-    result = parse_meeting_time(turn.clean, ctx.now, ctx.tz)
     if result.moment is not None and result.has_time:
         if result.in_past:
             return retry(_said(step, "past", when=format_dutch(result.moment, ctx.tz)))
@@ -164,12 +182,9 @@ def when_time(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     return _pending(ctx, step, combine(dt.date.fromisoformat(ctx.data["when_date"]), time, ctx.tz))
 
 
-@validator("when_day")
-def when_day(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
+@_date_step("when_day")
+def when_day(ctx: FlowContext, turn: Turn, step: Step, result: ParseResult) -> Verdict:
     """The day for the time already given."""
-    if _unknown(turn, step):
-        return accept("unknown", "empty")
-    result = parse_meeting_time(turn.clean, ctx.now, ctx.tz)
     if result.moment is None:
         return retry(_said(step, "unclear"))
     if result.has_time:
