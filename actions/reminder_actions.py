@@ -4,7 +4,7 @@
    render that reminder (it opens with a neutral line, for lock screens).
 2. The user asks (/herinneringen, "zet mijn herinneringen uit", or a button with
    `reminder_action`): list what is planned, cancel, snooze, pause, resume,
-   stop, or change the check-in interval.
+   stop, or change the check-in interval or part of the day.
 """
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ RESUME_RE = re.compile(r"\b(weer aan|aanzetten|aan zetten|hervat|hervatten)\b", 
 
 def when_text(moment: dt.datetime, zone: dt.tzinfo) -> str:
     return format_dutch(moment, zone)
+
+
+def daypart_words(daypart: str | None) -> str:
+    """A part of the day in words ("in de ochtend"), as the check-in says it."""
+    return say("checkin", f"in_the_{daypart if daypart in store.DAYPARTS else 'ochtend'}")
 
 
 def who_text(with_whom: str | None) -> str:
@@ -152,11 +157,14 @@ def list_replies(db: Database, chat: str, moment: dt.datetime, zone: dt.tzinfo, 
             lines.append(say("reminders", "list_checkins_paused"))
             buttons.append((say("reminders", "button_resume"), action_payload("resume")))
         else:
-            lines.append(say("reminders", "list_interval", weeks=int(user.get("checkin_weeks") or 4)))
+            lines.append(say("reminders", "list_interval", weeks=int(user.get("checkin_weeks") or 4),
+                             daypart=daypart_words(user.get("checkin_daypart"))))
             buttons.append((say("reminders", "button_pause"), action_payload("pause")))
         current = int(user.get("checkin_weeks") or 4)
         buttons.extend((say("reminders", "button_interval", weeks=w), action_payload(f"interval_{w}"))
                        for w in store.CHECKIN_WEEKS if w != current)
+        buttons.extend((say("reminders", f"button_daypart_{part}"), action_payload(f"daypart_{part}"))
+                       for part in store.DAYPARTS if part != (user.get("checkin_daypart") or "ochtend"))
         buttons.append((say("reminders", "button_stop"), action_payload("stop")))
     return [Reply("\n".join(lines)), Reply(say("reminders", "list_choose"), buttons=buttons)]
 
@@ -216,6 +224,14 @@ def apply_action(
     paging = re.fullmatch(r"page_(\d{1,3})", action)
     if paging:
         return list_replies(db, chat, moment, zone, page=int(paging.group(1)))
+    part = re.fullmatch(r"daypart_(ochtend|middag|avond)", action)
+    if part:
+        row = store.set_daypart(db, chat, part.group(1), moment, zone)
+        if row is None:
+            return [Reply(say("reminders", "daypart_set_none", daypart=daypart_words(part.group(1))))]
+        due = parse_iso(row["due_at"])
+        assert due is not None
+        return [Reply(say("reminders", "daypart_set", daypart=daypart_words(part.group(1)), when=when_text(due, zone)))]
     match = re.fullmatch(r"interval_([456])", action)
     if match:
         weeks = int(match.group(1))

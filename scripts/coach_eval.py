@@ -46,7 +46,7 @@ from bot.bridge import Bridge, RasaClient  # noqa: E402
 from bot.launcher import start_services  # noqa: E402
 from regiecoach.commands import payload_for_typed  # noqa: E402
 from regiecoach.config import get_settings  # noqa: E402
-from regiecoach.storage import meetings, open_db, users  # noqa: E402
+from regiecoach.storage import checkins, meetings, open_db, users  # noqa: E402
 from scripts.coach_eval_classify import (  # noqa: E402
     answer_kind,
     has_check,
@@ -93,6 +93,13 @@ def with_past_meeting(db, chat_id: str) -> None:
     meetings.add_goal(db, chat_id, meeting_id, "Uitleggen dat lang vergaderen nog niet lukt", NOW)
 
 
+def with_last_checkin(db, chat_id: str) -> None:
+    """A check-in five weeks ago with a step chosen: most check-ins are not the first."""
+    consenting(db, chat_id)
+    checkins.add_checkin(db, chat_id, NOW - dt.timedelta(weeks=5), mood="neutral", energy=4, confidence=5,
+                         next_step="Mijn leidinggevende bellen over mijn uren")
+
+
 @dataclass
 class Script:
     name: str
@@ -114,58 +121,49 @@ LONG_STORY = (
 )
 
 SCRIPTS: List[Script] = [
-    Script("checkin_goed", "checkin", "Check-in, a good period", [
+    Script("checkin_goed", "checkin", "Check-in, a good period (the second check-in: last time's step)", [
         "/checkin",
+        "Dat is gelukt. We hebben afgesproken dat ik twee ochtenden begin",
         "Het gaat eigenlijk best goed. Ik slaap beter en ik wandel weer elke dag.",
         "7",
         "Ik wandel elke ochtend en ik slaap weer door",
         "6",
         "Mijn leidinggevende belt elke week en dat geeft rust",
-        "6",
-        "Als ik zelf mag kiezen wanneer ik werk",
         "Ik heb twee ochtenden op kantoor gewerkt en dat ging goed",
         "Ik ben naar de verjaardag van mijn zus geweest",
         "Mijn leidinggevende mailen over meer uren",
         "vrijdag",
         "Ja, dat klopt",
-        "Elke 4 weken",
-        "Ochtend",
-    ]),
-    Script("checkin_wisselend", "checkin", "Check-in, a mixed period", [
+    ], seed=with_last_checkin),
+    Script("checkin_wisselend", "checkin", "Check-in, a mixed period (the second check-in: last time's step)", [
         "/checkin",
+        "Half. Ik heb haar gemaild, maar bellen durfde ik nog niet",
         "Wisselend. Sommige dagen gaat het beter, maar werken is nog heel zwaar.",
         "5",
         "Ik kan weer een uur lezen, maar daarna ben ik echt op",
         "4",
         "Ik weet niet of mijn werkgever snapt hoe het zit",
-        "4",
-        "Meer weten over wat ik zelf mag beslissen",
         "De wandeling lukte wel, het bellen met mijn werk niet",
         "Ik heb mijn mail bijgehouden",
         "Een collega bellen om bij te praten",
         "Geen datum",
         "Ik wil er nog bij zeggen dat ik bang ben voor het gesprek met de bedrijfsarts",
-        "Elke 5 weken",
-        "Middag",
-    ]),
-    Script("checkin_zwaar", "checkin", "Check-in, a bad period", [
+    ], seed=with_last_checkin),
+    Script("checkin_zwaar", "checkin", "Check-in, a bad period (the second check-in: last time's step)", [
         "/checkin",
+        "Niet gelukt, ik was te moe om te bellen",
         "Slecht. Ik slaap slecht en ik ben de hele dag moe.",
         "[1]",
         "2",
         "Ik kan bijna niks, alleen boodschappen lukt soms",
         "3",
         "Ik ben bang dat ik mijn baan kwijtraak",
-        "2",
-        "weet ik niet",
-        "Niet gelukt, ik was te moe om te bellen",
+        "Ik heb nog niks met mijn werk afgesproken",
         "niks eigenlijk",
         "Vroeger naar bed gaan",
         "morgen",
         "nee",
-        "Elke 4 weken",
-        "Avond",
-    ]),
+    ], seed=with_last_checkin),
     Script("checkin_niks", "checkin", "Check-in, a user who answers niks and weet ik niet", [
         "/checkin",
         "weet ik niet",
@@ -179,8 +177,6 @@ SCRIPTS: List[Script] = [
         "weet ik niet",
         "weet ik niet",
         "nee",
-        "Elke 6 weken",
-        "Ochtend",
     ]),
     Script("checkin_crisis", "checkin", "A crisis in the middle of a check-in, then the check-in again", [
         "/checkin",
@@ -200,8 +196,6 @@ SCRIPTS: List[Script] = [
         "Morgen naar de huisarts",
         "morgen",
         "ja",
-        "Elke 4 weken",
-        "Ochtend",
     ]),
     Script("checkin_lang_verhaal", "checkin", "Check-in, a long story", [
         "/checkin",
@@ -217,8 +211,6 @@ SCRIPTS: List[Script] = [
         "Een brief schrijven aan mijn leidinggevende over wat ik nodig heb",
         "volgende week",
         "ja",
-        "Elke 4 weken",
-        "Middag",
     ]),
     Script("checkin_weinig_energie", "checkin", "Check-in, a low-energy user with short answers", [
         "/checkin",
@@ -234,8 +226,6 @@ SCRIPTS: List[Script] = [
         "rust nemen",
         "[1]",
         "ja",
-        "Elke 6 weken",
-        "Avond",
     ]),
     Script("voorbereiden_vaag", "meeting", "Meeting preparation, a vague goal", [
         "/voorbereiden",

@@ -5,7 +5,11 @@ and the next check-in at the distance they chose."""
 from __future__ import annotations
 
 import datetime as dt
+import random
+import re
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from actions.flows import engine
 from actions.flows.base import Turn
@@ -67,17 +71,24 @@ def test_first_checkin_full_path(fresh_db, consenting_user, now):
     assert '"Ik ben elke dag gaan wandelen"' in summary and "ook toen het regende" not in summary
     assert "Mijn leidinggevende bellen" in summary and "dinsdag 24 november" in summary
     assert summary.endswith("Klopt dit? Wil je iets toevoegen?")
-    chat.say("Ja, dat klopt")
-    assert [b[0] for b in chat.last[-1].buttons] == ["Elke 4 weken", "Elke 5 weken", "Elke 6 weken"]
-    chat.say("Elke 5 weken")
-    done = chat.say("Avond")
+    done = chat.say("Ja, dat klopt")
     assert chat.running is None
-    assert "zondag 27 december om 19:30" in done
     stored = checkins.last_checkin(fresh_db, consenting_user)
     assert (stored["energy"], stored["confidence"], stored["regie"], stored["next_step_date"]) == (5, 0, 6, "2026-11-24")
-    assert users.get_user(fresh_db, consenting_user)["checkin_weeks"] == 5
+    # No questions about the rhythm at the end: every 4 weeks, at the part of the
+    # day they have time now (10:00 here), and how to change it.
+    assert "elke 4 weken" in done and "in de ochtend" in done and "/herinneringen" in done
+    assert "zondag 20 december om 09:30" in done
+    assert "?" not in done
     due = parse_iso(rem.next_checkin(fresh_db, consenting_user)["due_at"]).astimezone(AMS)
-    assert due == dt.datetime(2026, 12, 27, 19, 30, tzinfo=AMS)
+    assert due == dt.datetime(2026, 12, 20, 9, 30, tzinfo=AMS)
+
+
+def test_a_first_checkin_in_the_evening_plans_the_next_one_in_the_evening(fresh_db, consenting_user, now):
+    evening = now.astimezone(AMS).replace(hour=20, minute=15)
+    seen = _quick_checkin(fresh_db, consenting_user, evening)
+    assert "in de avond" in seen and "zondag 20 december om 19:30" in seen
+    assert users.get_user(fresh_db, consenting_user)["checkin_daypart"] == "avond"
 
 
 def test_negative_mood_gets_empathy_and_a_choice_not_a_checklist(fresh_db, consenting_user, now):
@@ -184,12 +195,11 @@ def _quick_checkin(db, chat_id, now):
 
 
 def finish(chat, seen, limit=12):
-    """Skip what can be skipped; the first time, pick the interval and part of the day."""
+    """Skip what can be skipped."""
     for _ in range(limit):
         if not chat.running:
             return
-        titles = [b[0] for b in chat.last[-1].buttons] if chat.last else []
-        seen.append(chat.say(next((t for t in titles if t in ("Elke 4 weken", "Ochtend")), "overslaan")))
+        seen.append(chat.say("overslaan"))
     raise AssertionError("the check-in did not finish")
 
 
@@ -250,7 +260,7 @@ def test_klopt_niet_at_the_check_asks_what_and_keeps_the_answer(fresh_db, consen
     assert "Wat wil je anders of erbij?" in chat.say("klopt niet helemaal")
     chat.say("Werken is niet zwaar, wel spannend")
     assert "wel spannend" in checkins.last_checkin(fresh_db, consenting_user)["summary"]
-    assert [b[0] for b in chat.last[-1].buttons] == ["Elke 4 weken", "Elke 5 weken", "Elke 6 weken"]
+    assert chat.running is None and "/herinneringen" in texts(chat.last)
 
 
 def test_niks_and_weet_ik_niet_get_no_praise(fresh_db, consenting_user, now):
@@ -261,3 +271,17 @@ def test_niks_and_weet_ik_niet_get_no_praise(fresh_db, consenting_user, now):
         first = reply.split("\n")[0]  # the reply to the answer, before the next question
         for praise in ("Dank je", "Mooi", "Knap", "Goed dat", "Fijn dat", "Dat is goed", "Dat is mooi"):
             assert praise not in first, (first, praise)
+
+
+@pytest.mark.parametrize("answer", [
+    "Het gaat eigenlijk best goed. Ik slaap beter en ik wandel weer elke dag.",
+    "Slecht, ik slaap slecht en ben de hele dag moe",
+    "Wisselend, wandelen lukt maar werken is zwaar",
+])
+@pytest.mark.parametrize("variant", [0, 1])
+def test_the_mood_reply_quotes_their_words_never_a_label(fresh_db, consenting_user, now, answer, variant,
+                                                         monkeypatch):
+    monkeypatch.setattr(random, "choice", lambda options: options[min(variant, len(options) - 1)])
+    reply = Chat(fresh_db, consenting_user, now).say(answer)
+    assert not re.search(r'"(positive|negative|neutral|mixed|empty)"', reply)
+    assert re.search(r'"[^"]*(slaap|wandel)[^"]*"', reply)

@@ -20,8 +20,6 @@ def first_checkin(db, chat_id, now):
         chat.say(answer)
     summary = chat.say("Geen datum")
     chat.say("Klopt")
-    chat.say("Elke 4 weken")
-    chat.say("Ochtend")
     return helps, summary
 
 
@@ -52,7 +50,6 @@ def test_a_non_answer_to_the_follow_up_is_not_kept_and_gets_no_praise(fresh_db, 
     chat.say("5")
     reply = chat.say("weet ik niet")
     assert "Wat helpt dus" not in reply and "Mooi" not in reply
-    for answer in ("5", "overslaan", "overslaan", "overslaan", "overslaan", "overslaan", "overslaan", "Klopt",
-                   "Elke 4 weken", "Ochtend"):
+    for answer in ("5", "overslaan", "overslaan", "overslaan", "overslaan", "overslaan", "overslaan", "Klopt"):
         chat.say(answer)
     assert checkins.last_checkin(fresh_db, consenting_user)["energy_why"] is None

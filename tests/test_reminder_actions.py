@@ -150,6 +150,20 @@ def test_pause_and_interval_buttons(fresh_db, consenting_user, now):
     assert rem.next_checkin(fresh_db, consenting_user) is None
 
 
+def test_the_part_of_the_day_can_be_changed_and_the_next_checkin_moves_with_it(fresh_db, consenting_user, now):
+    rem.schedule_checkin(fresh_db, consenting_user, now, AMS)
+    messages, _ = run(consenting_user)
+    assert "Je check-in komt elke 4 weken, in de ochtend." in messages[0]["text"]
+    titles = [b["title"] for b in messages[-1]["buttons"]]
+    assert "Liever 's middags" in titles and "Liever 's avonds" in titles and "Liever 's ochtends" not in titles
+    evening = next(b["payload"] for b in messages[-1]["buttons"] if b["title"] == "Liever 's avonds")
+    messages, _ = run(consenting_user, **payload_entities(evening))
+    assert "voortaan in de avond" in messages[0]["text"] and "zondag 20 december om 19:30" in messages[0]["text"]
+    due = parse_iso(rem.next_checkin(fresh_db, consenting_user)["due_at"]).astimezone(AMS)
+    assert due == dt.datetime(2026, 12, 20, 19, 30, tzinfo=AMS)  # the same day, at the new time
+    assert users.get_user(fresh_db, consenting_user)["checkin_daypart"] == "avond"
+
+
 def test_without_consent_nothing_is_stored(fresh_db, now):
     users.ensure_user(fresh_db, "3", now)
     messages, _ = run("3", text="zet mijn herinneringen uit")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import List, Optional
+from typing import List
 
 from actions.card import card_dir
 from actions.flows.answers import is_non_answer, kind_of, own_words
@@ -198,23 +198,23 @@ def summary_text(ctx: FlowContext) -> str:
     return " ".join(parts)
 
 
-@action("checkin.save_rhythm")
-def save_rhythm(ctx: FlowContext, step: Step) -> Optional[List[Reply]]:
-    reminders.set_daypart(ctx.db, ctx.chat_id, str(ctx.data.get("daypart") or "ochtend"))
-    users.update_settings(ctx.db, ctx.chat_id, checkin_weeks=int(ctx.data.get("weeks") or 4))
-    return []
-
-
 @action("checkin.plan_next")
 def plan_next(ctx: FlowContext, step: Step) -> List[Reply]:
-    weeks = ctx.data.get("weeks")
-    rid = reminders.schedule_checkin(ctx.db, ctx.chat_id, ctx.now, ctx.tz, int(weeks) if weeks else None)
+    first_time = bool(ctx.data.get("first_time"))
+    if first_time:  # the part of the day they have time now is a good first guess
+        reminders.set_daypart(ctx.db, ctx.chat_id, reminders.daypart_of(ctx.now, ctx.tz))
+    rid = reminders.schedule_checkin(ctx.db, ctx.chat_id, ctx.now, ctx.tz)
     row = reminders.get(ctx.db, rid) if rid else None
     if row is None:
         return [Reply(say("checkin", "next_paused"))]
     when = parse_iso(row["due_at"])
     assert when is not None
-    return [Reply(say("checkin", "next_planned", when=format_dutch(when, ctx.tz)))]
+    if not first_time:
+        return [Reply(say("checkin", "next_planned", when=format_dutch(when, ctx.tz)))]
+    user = users.get_user(ctx.db, ctx.chat_id) or {}
+    return [Reply(say("checkin", "next_planned_first", weeks=int(user.get("checkin_weeks") or reminders.DEFAULT_WEEKS),
+                      daypart=say("checkin", f"in_the_{user.get('checkin_daypart') or 'ochtend'}"),
+                      when=format_dutch(when, ctx.tz)))]
 
 
 def _day(day: dt.date) -> str:

@@ -256,6 +256,16 @@ def branch_targets(branch: Branch) -> List[str]:
 
 # --- running a table -------------------------------------------------------------
 
+def _said(facts: Dict[str, Any]) -> Optional[str]:
+    """What the user said, to quote: the stored answer when it is their text, else
+    what they typed (a validator may keep a kind, such as the mood, as its value)."""
+    answer, typed = facts.get("answer"), facts.get("typed")
+    if isinstance(answer, str) and (not isinstance(typed, str) or answer.lower() in typed.lower()
+                                    or typed.startswith("/")):
+        return answer
+    return typed if isinstance(typed, str) and not typed.startswith("/") else None
+
+
 class TableFlow(Flow):
     """A flow whose steps come from content/flows/<name>.yml."""
 
@@ -279,8 +289,9 @@ class TableFlow(Flow):
             key = f"{key}_{kind}"
         known = facts if facts is not None else ctx.data
         values = {name: _quote(known.get(slot)) for name, slot in (step.values if step else {}).items()}
-        if facts is not None and isinstance(facts.get("answer"), str):
-            values.setdefault("words", own_words(facts["answer"]))  # a reply may quote the answer: {words}
+        said = _said(facts) if facts is not None else None
+        if said:
+            values.setdefault("words", own_words(said))  # a reply may quote the answer: {words}
         text = say(content, key, **values)
         if facts is not None and len(str(facts.get("answer") or "")) > LONG_ANSWER and "long_answer" in load(content):
             text = f"{say(content, 'long_answer')} {text}"  # a story is acknowledged before the reflection
@@ -330,7 +341,7 @@ class TableFlow(Flow):
             ctx.data[step.collect] = verdict.value
         ctx.data.update(verdict.extra)
         ctx.data.update(step.set)
-        facts = self.facts(ctx, kind=verdict.kind, answer=verdict.value)
+        facts = self.facts(ctx, kind=verdict.kind, answer=verdict.value, typed=turn.clean)
         replies = list(verdict.replies)
         reply_key = resolve(step.reply, facts)
         if reply_key:

@@ -208,10 +208,30 @@ def set_interval(db: Database, chat_id: str, weeks: int, now: dt.datetime, tz: d
     return schedule_checkin(db, chat_id, now, tz, weeks)
 
 
-def set_daypart(db: Database, chat_id: str, daypart: str) -> None:
+@atomic
+def set_daypart(
+    db: Database, chat_id: str, daypart: str, now: dt.datetime | None = None, tz: dt.tzinfo | None = None
+) -> dict[str, Any] | None:
+    """The part of the day for check-ins. With `now` and `tz`, the open check-in
+    moves to the new time on the same day (when that is still ahead); returns it."""
     if daypart not in DAYPARTS:
         raise ValueError(f"daypart must be one of {sorted(DAYPARTS)}")
     users.update_settings(db, chat_id, checkin_daypart=daypart)
+    row = next_checkin(db, chat_id)
+    if row is None or now is None or tz is None:
+        return row
+    due = parse_iso(row["due_at"])
+    assert due is not None
+    moved = out_of_quiet_hours(at_local(due.astimezone(tz).date(), DAYPARTS[daypart], tz), tz, DAYPARTS[daypart])
+    if moved > now:
+        db.execute("update reminders set due_at = ? where id = ? and status = 'pending'", [iso(moved), row["id"]])
+    return get(db, row["id"])
+
+
+def daypart_of(moment: dt.datetime, tz: dt.tzinfo) -> str:
+    """The part of the day a moment falls in (the night counts as morning)."""
+    hour = moment.astimezone(tz).hour
+    return "middag" if 12 <= hour < 17 else "avond" if 17 <= hour < 23 else "ochtend"
 
 
 @atomic

@@ -254,11 +254,8 @@ class Driver:
             ("volgende stap die je wilt zetten", "Mijn leidinggevende bellen"),
             ("Wanneer wil je dat doen", "Geen datum"),
             ("Klopt dit? Wil je iets toevoegen", "Ja, dat klopt"),
-            ("Hoe vaak wil je een check-in", "Elke 4 weken"),
-            ("Kies 4, 5 of 6", "Elke 4 weken"),
-            ("Welk deel van de dag", "Ochtend"),
-            ("Kies ochtend, middag of avond", "Ochtend"),
             ("De volgende check-in is op", None),
+            ("een berichtje voor een check-in", None),  # the first time: the rhythm proposed
             ("check-ins staan op pauze", None),
         ]
         for pattern, reply in rules:
