@@ -305,7 +305,11 @@ SCRIPTS: List[Script] = [
     Script("kennismaking", "onboarding", "Onboarding, another request at the work-status question", [
         "/start",
         "Ja, dat is goed",
-        "ik wil mijn gesprek voorbereiden",
+        "ik wil mijn gesprek voorbereiden",  # goes straight there; the work status waits for the next /start
+        "Bedrijfsarts",
+        "weet ik nog niet",
+        "stop",
+        "/start",
         "In dienst bij een werkgever",
         "Nee, liever niet",
         "Inchecken",

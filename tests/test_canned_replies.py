@@ -81,6 +81,7 @@ def test_a_positive_word_after_niet_is_not_good_news(fresh_db, consenting_user, 
     ("geen idee eigenlijk", "empty"), ("nee hoor", "empty"),
     ("Ik kan weer een uur lezen, maar daarna ben ik echt op", "mixed"), ("Telefoneren kost veel energie", "negative"),
     ("Wandelen helpt, maar als ik aan werk denk zakt het weer", "mixed"),
+    ("Redelijk, het gaat met ups en downs", "mixed"), ("Wisselend", "mixed"), ("Soms wel, soms niet", "mixed"),
 ])
 def test_kind_of_answer(text, kind):
     assert kind_of(text) == kind

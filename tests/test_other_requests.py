@@ -78,3 +78,24 @@ def test_a_command_at_the_resume_question_starts_that_flow_and_keeps_the_draft(f
     replies, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
     engine.handle(fresh_db, consenting_user, running, Turn("Verder waar ik was"), now, AMS)
     assert "Wanneer" in texts(engine.ask(fresh_db, consenting_user, "meeting", now, AMS))
+
+
+def test_an_answer_at_the_resume_question_answers_the_question_they_were_at(fresh_db, now, consenting_user):
+    # An old button or a typed answer to the question they had reached is not dropped.
+    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    replies, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    assert say("engine", "resume_question") in texts(replies + engine.ask(fresh_db, consenting_user, running, now, AMS))
+    replies, running = engine.handle(fresh_db, consenting_user, "meeting", Turn("donderdag 3 december om 14 uur"),
+                                     now, AMS)
+    shown = texts(replies + engine.ask(fresh_db, consenting_user, running, now, AMS))
+    assert "donderdag 3 december om 14:00" in shown and say("engine", "resume_question") not in shown
+
+
+def test_ja_at_the_resume_question_goes_on_where_they_were(fresh_db, now, consenting_user):
+    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    replies, running = engine.handle(fresh_db, consenting_user, "meeting", Turn("ja"), now, AMS)
+    shown = texts(replies + engine.ask(fresh_db, consenting_user, running, now, AMS))
+    assert say("engine", "resumed") in shown and "Wanneer" in shown

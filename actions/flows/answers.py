@@ -31,6 +31,9 @@ _NEGATORS = frozenset("niet geen nooit minder".split())
 _NEGATIVE_PHRASE = re.compile(r"\b(ben|was|is)( ik| je)? (echt |helemaal |zo |dan |snel )?op\b|"
                               r"\bkost (me |mij )?(veel |te veel |zoveel )?(energie|moeite)\b")
 _POSITIVE_PHRASE = re.compile(r"\b(kan|lukt|gaat|ging)( ik| het)? (nu |al )?weer\b")
+# Phrases that say it goes both ways: "met ups en downs", "wisselend", "soms wel, soms niet".
+_MIXED_PHRASE = re.compile(r"\b(ups? en downs?|op en neer|wisselend|wisselt|afwisselend|met vlagen|"
+                           r"soms (wel|goed|beter)\b.*\bsoms|de ene dag\b.*\bde andere)")
 
 
 def _plain(text: str) -> str:
@@ -62,6 +65,8 @@ def kind_of(text: str) -> str:
             negative, positive = negative or not negated, positive or negated
         elif token in _NEGATORS and not (_POSITIVE | _NEGATIVE) & set(tokens[max(0, i - 1):i + 4]):
             negative = True  # "ik heb het niet gedaan", "geen tijd gehad"
+    if _MIXED_PHRASE.search(_plain(text)):
+        return "mixed"
     negative = negative or bool(_NEGATIVE_PHRASE.search(_plain(text)))
     positive = positive or bool(_POSITIVE_PHRASE.search(_plain(text)))
     if negative and positive:

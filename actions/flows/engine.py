@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from sqlite_utils import Database
 
+from actions.flows.answers import is_non_answer
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn
 from actions.flows.table import TableFlow, chosen_option
 from regiecoach.commands import COMMANDS, parse_payload
@@ -188,7 +189,10 @@ def _handle(
             ctx = FlowContext(db=db, chat_id=str(chat_id), now=now, tz=tz, step=flow.first_step, data={})
             return _finish_turn(ctx, flow, flow.start(ctx))
         ctx.step = ctx.data.pop("_resume_step", flow.first_step)
-        return _finish_turn(ctx, flow, [Reply(say("engine", "resumed"))])
+        if _resume_means_continue(lowered) and not turn.option:
+            return _finish_turn(ctx, flow, [Reply(say("engine", "resumed"))])
+        # Anything else answers the question they were at (an old button, a typed
+        # answer): go on with it rather than drop what they said.
     if lowered in BACK_WORDS and flow.back(ctx):
         ctx.data.pop(ASKED_AGAIN, None)
         return _finish_turn(ctx, flow, [Reply(say("engine", "went_back"))])
@@ -222,6 +226,12 @@ def _handle(
             return replies + [Reply(say("engine", "paused", command=_command_for(flow.name)))], None
         replies = replies + moved_on
     return _finish_turn(ctx, flow, replies)
+
+
+def _resume_means_continue(lowered: str) -> bool:
+    """"Verder waar ik was", "ja", "ok": go on. A short yes or no is no answer to the old question."""
+    continue_title = say("engine", "resume_continue").lower()
+    return lowered.startswith(continue_title[:8]) or lowered.startswith("verder") or is_non_answer(lowered)
 
 
 def _other_request(flow: Flow, turn: Turn) -> Optional[str]:
