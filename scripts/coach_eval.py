@@ -8,7 +8,7 @@ the local chat, and reports per flow and overall:
 - open_q      open questions / all questions (a turn's stacked questions are one)
 - refl_per_q  (turns with a reflection + turns with an affirmation) / turns with a question
 - summaries   conversations whose flow ends with a summary in the user's words
-              followed by "Klopt dit? Wil je iets toevoegen?" / conversations that should
+              followed by "Klopt dit? Wat wil je er nog aan toevoegen?" / conversations that should
 - readability mean Flesch-Douma (textstat, "nl") of the bot's messages of 8+ words
 - max_repeat  the longest run of the same question in a row
 - misfires    praise or thanks right after an empty or negative answer (the crisis

@@ -327,5 +327,5 @@ def is_summary(message: str, user_texts: Sequence[str]) -> bool:
 
 
 def has_check(message: str) -> bool:
-    """The closing check: "Klopt dit? Wil je iets toevoegen?"."""
+    """The closing check: "Klopt dit? Wat wil je er nog aan toevoegen?"."""
     return bool(_CHECK.search(plain(message)))

@@ -70,7 +70,7 @@ def test_first_checkin_full_path(fresh_db, consenting_user, now):
     # A long answer comes back as a short part in the user's own words, never pasted whole.
     assert '"Ik ben elke dag gaan wandelen"' in summary and "ook toen het regende" not in summary
     assert "Mijn leidinggevende bellen" in summary and "dinsdag 24 november" in summary
-    assert summary.endswith("Klopt dit? Wil je iets toevoegen?")
+    assert summary.endswith("Klopt dit? Wat wil je er nog aan toevoegen? Niks is ook goed.")
     done = chat.say("Ja, dat klopt")
     assert chat.running is None
     stored = checkins.last_checkin(fresh_db, consenting_user)
@@ -245,7 +245,8 @@ def _to_the_check(chat):
 def test_the_summary_gives_back_their_words_and_an_addition_is_kept(fresh_db, consenting_user, now):
     chat = Chat(fresh_db, consenting_user, now)
     summary = _to_the_check(chat)
-    assert summary.startswith("Even samengevat.") and summary.endswith("Klopt dit? Wil je iets toevoegen?")
+    assert summary.startswith("Even samengevat.")
+    assert summary.endswith("Klopt dit? Wat wil je er nog aan toevoegen? Niks is ook goed.")
     for words in ('"Het gaat wisselend, wandelen lukt maar werken is zwaar"', '"Wandelen helpt"', '"Een collega bellen"'):
         assert words in summary
     assert "Goed dat je" not in summary  # no praise before they said whether it is right

@@ -43,6 +43,7 @@ OPEN = [
     "Waarom is dat belangrijk voor je?",
     "Wat stond in de weg?",
     "Hoe kijk je daar nu op terug?",
+    "Wat wil je er nog aan toevoegen?",
 ]
 CLOSED = [
     "Wil je nog iets toevoegen?",
@@ -244,7 +245,7 @@ def test_a_bare_no_to_a_closed_question_is_just_the_answer():
 def test_a_summary_gives_back_at_least_two_answers_and_ends_with_the_check():
     said = ["ik ben moe maar wandelen helpt", "twee keer gewandeld", "morgen de bedrijfsarts bellen"]
     summary = ('Even samengevat. Je energie is een 5. Wat goed ging: "twee keer gewandeld". '
-               'Je volgende stap: "morgen de bedrijfsarts bellen". Klopt dit? Wil je iets toevoegen?')
+               'Je volgende stap: "morgen de bedrijfsarts bellen". Klopt dit? Wat wil je er nog aan toevoegen?')
     assert is_summary(summary, said) and has_check(summary)
     labels_only = "Even samengevat. Je hebt één doel en je weet wat je wilt voorstellen."
     assert not is_summary(labels_only, said)

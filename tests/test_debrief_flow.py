@@ -40,7 +40,7 @@ def test_full_look_back_creates_next_meeting(fresh_db, now, past_meeting, schedu
     assert "dinsdag 15 december om 10:00, klopt dat?" in chat.send("10 uur")
     summary = chat.send("Ja")
     assert "2 doelen" in summary and "Bereikt: 1. Deels: 1. Niet: 0." in summary and "(grotendeels)" not in summary
-    assert summary.endswith("Klopt dit? Wil je iets toevoegen?")
+    assert summary.endswith("Klopt dit? Wat wil je er nog aan toevoegen? Niks is ook goed.")
     for words in ('"Ik weet zijn naam, niet zijn nummer"', '"Over vier weken weer een gesprek, tot dan 3 ochtenden"',
                   '"Vragen naar het nummer van de casemanager"'):
         assert words in summary

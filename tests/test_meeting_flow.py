@@ -73,7 +73,8 @@ def test_happy_path_two_goals_card_and_reminders(fresh_db, now, consenting_user,
     assert '"Minder uren en opbouwen"' in chat.send("Minder uren en opbouwen")  # reflected before the next question
     summary = chat.send("Hoe lang duurt de opbouw? Wie betaalt de reiskosten?")
     # A summary in their own words and a check, not "Je bent klaar voor je gesprek".
-    assert summary.startswith("Even samengevat.") and summary.endswith("Klopt dit? Wil je iets toevoegen?")
+    assert summary.startswith("Even samengevat.")
+    assert summary.endswith("Klopt dit? Wat wil je er nog aan toevoegen? Niks is ook goed.")
     for words in ("dinsdag 1 december om 10:00", '"Afspraken maken over minder uren in december"',
                   '"Korte klussen van een uur"', '"Lange vergaderingen"', '"Minder uren en opbouwen"'):
         assert words in summary

@@ -111,7 +111,7 @@ _CHECK_CHANGE = re.compile(r"klopt (niet|nog niet|niet helemaal)|niet helemaal|^
 
 
 def check_answer(text: str) -> str:
-    """The answer to "Klopt dit? Wil je iets toevoegen?": 'fine' ("ja",
+    """The answer to "Klopt dit? Wat wil je er nog aan toevoegen?": 'fine' ("ja",
     "klopt", "nee", "dat was het"), 'change' ("klopt niet", "ja, ik wil iets
     toevoegen": ask what) or 'addition' (anything with content)."""
     plain = _plain(text).strip(" .!")

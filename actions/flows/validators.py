@@ -205,7 +205,7 @@ def when_confirm(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:
     return retry(_said(step, "unclear"))
 
 
-# --- "Klopt dit? Wil je iets toevoegen?" after a summary ------------------------------
+# --- "Klopt dit? Wat wil je er nog aan toevoegen?" after a summary ---------------------
 
 @validator("check")
 def check(ctx: FlowContext, turn: Turn, step: Step) -> Verdict:

@@ -35,7 +35,7 @@ def add_checkin(db: Database, chat_id: str, now: dt.datetime, **answers: Any) ->
 
 
 def add_to_summary(db: Database, chat_id: str, checkin_id: int, text: str) -> None:
-    """What the user added after the summary ("Wil je iets toevoegen?")."""
+    """What the user added after the summary ("Wat wil je er nog aan toevoegen?")."""
     db.execute("update checkins set summary = trim(coalesce(summary, '') || ' ' || ?) where id = ? and chat_id = ?",
                [text, int(checkin_id), str(chat_id)])
 

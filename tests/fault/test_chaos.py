@@ -253,7 +253,7 @@ class Driver:
             ("Wat ging er goed", f"Ik ben gaan wandelen in ronde {r}"),
             ("volgende stap die je wilt zetten", "Mijn leidinggevende bellen"),
             ("Wanneer wil je dat doen", "Geen datum"),
-            ("Klopt dit? Wil je iets toevoegen", "Ja, dat klopt"),
+            ("Klopt dit? Wat wil je er nog aan toevoegen", "Ja, dat klopt"),
             ("De volgende check-in is op", None),
             ("een berichtje voor een check-in", None),  # the first time: the rhythm proposed
             ("check-ins staan op pauze", None),
