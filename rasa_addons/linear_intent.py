@@ -19,6 +19,7 @@ import json
 import logging
 import random
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -94,20 +95,19 @@ class LookupMarker:
         self.tables = {name: sorted({normalise(w) for w in words} - {""}, key=len, reverse=True)
                        for name, words in tables.items()}
         self.stem = stem
-        self._patterns = {
-            name: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
-            for name, words in self.tables.items() if words
-        }
+        self._patterns = _patterns(self.tables)
+        # The same lists matched on Dutch stems too, so "fijne" finds "fijn"
+        # and "huilen" finds "huil" (chosen by inner CV: +0.1 point).
+        self._stem_patterns = _patterns({name: [" ".join(_stemmer().stemWords(w.split())) for w in words]
+                                         for name, words in self.tables.items()})
 
     def markers(self, text: str) -> List[str]:
         found: List[str] = ["zzgebrabbel"] if any(is_gibberish(w) for w in text.split()) else []
-        for name, pattern in self._patterns.items():
-            for match in pattern.finditer(text):
-                label = name
-                if name in (POSITIVE, NEGATIVE) and negated(text[: match.start()].split()):
-                    label = NEGATIVE if name == POSITIVE else POSITIVE
-                found.append("zz" + label.replace("_", ""))
-        return found
+        plain = Counter(_matches(self._patterns, text, NEGATORS, NEGATION_STOPS))
+        stemmed = Counter(_matches(self._stem_patterns, " ".join(_stemmer().stemWords(text.split())),
+                                   _stemmed(NEGATORS), _stemmed(NEGATION_STOPS)))
+        # Each marker as often as the plain or the stemmed match counts it, not both added up.
+        return found + sorted((plain | stemmed).elements())
 
     def __call__(self, text: str) -> str:
         normalised = normalise(text)
@@ -118,12 +118,35 @@ class LookupMarker:
         return " ".join(words + self.markers(normalised) + first)
 
 
-def negated(words_before: List[str]) -> bool:
+def _patterns(tables: Dict[str, List[str]]) -> Dict[str, re.Pattern[str]]:
+    return {name: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(set(words) - {""}, key=len,
+                                                                               reverse=True)) + r")\b")
+            for name, words in tables.items() if set(words) - {""}}
+
+
+def _matches(patterns: Dict[str, re.Pattern[str]], text: str, negators: frozenset, stops: frozenset) -> List[str]:
+    """One marker per match; a negated mood word counts as the opposite mood."""
+    found = []
+    for name, pattern in patterns.items():
+        for match in pattern.finditer(text):
+            label = name
+            if name in (POSITIVE, NEGATIVE) and negated(text[: match.start()].split(), negators, stops):
+                label = NEGATIVE if name == POSITIVE else POSITIVE
+            found.append("zz" + label.replace("_", ""))
+    return found
+
+
+@lru_cache(maxsize=4)
+def _stemmed(words: frozenset) -> frozenset:
+    return frozenset(_stemmer().stemWords(sorted(words)))
+
+
+def negated(words_before: List[str], negators: frozenset = NEGATORS, stops: frozenset = NEGATION_STOPS) -> bool:
     """Whether a negator stands within NEGATION_REACH words before a mood word."""
     for word in reversed(words_before[-NEGATION_REACH:]):
-        if word in NEGATORS:
+        if word in negators:
             return True
-        if word in NEGATION_STOPS:
+        if word in stops:
             return False
     return False
 
@@ -201,7 +224,7 @@ class LinearIntentModel:
         features = ColumnTransformer([
             ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=False), 0),
             # min_df=2: n-grams seen once are noise; 2.4x faster, same accuracy.
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=False,
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 6), sublinear_tf=True, lowercase=False,
                                       min_df=2), 1),
         ])
         classifier = LogisticRegression(C=self.c, max_iter=3000, class_weight="balanced", random_state=42)
@@ -268,7 +291,7 @@ def topic_ranking(classes: Sequence[str], row: np.ndarray, retrieval_intent: str
 class LinearIntentClassifier(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"C": 100.0, "augment": True, "ranking_length": 10, "retrieval_intent": "werkwijzer"}
+        return {"C": 300.0, "augment": True, "ranking_length": 10, "retrieval_intent": "werkwijzer"}
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  model: Optional[LinearIntentModel] = None, responses: Optional[Dict[str, Any]] = None) -> None:
