@@ -99,3 +99,17 @@ def test_ja_at_the_resume_question_goes_on_where_they_were(fresh_db, now, consen
     replies, running = engine.handle(fresh_db, consenting_user, "meeting", Turn("ja"), now, AMS)
     shown = texts(replies + engine.ask(fresh_db, consenting_user, running, now, AMS))
     assert say("engine", "resumed") in shown and "Wanneer" in shown
+
+
+def test_a_day_is_an_answer_however_the_classifier_reads_it(fresh_db, now, consenting_user):
+    # Found by make coach-eval: "volgende week" at the check-in's when-question started a meeting preparation.
+    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    for day in ("volgende week", "dinsdag"):
+        replies, running = engine.handle(fresh_db, consenting_user, "meeting",
+                                         Turn(day, intent="checkin", confidence=0.95), now, AMS)
+        assert running == "meeting", day
+    # A short request that is no day still switches.
+    _, running = engine.handle(fresh_db, consenting_user, "meeting",
+                               Turn("oefenen", intent="practice", confidence=0.95), now, AMS)
+    assert running == "practice"

@@ -16,6 +16,7 @@ from actions.flows.answers import is_non_answer
 from actions.flows.base import ASKED_AGAIN, DONE, Flow, FlowContext, Reply, Turn
 from actions.flows.table import TableFlow, chosen_option
 from regiecoach.commands import COMMANDS, parse_payload
+from regiecoach.dutch.dates import extract_date
 from regiecoach.storage import drafts, turns, users
 from regiecoach.storage.db import transaction
 from regiecoach.texts import say
@@ -207,7 +208,7 @@ def _handle(
     if ctx.step not in flow.question_steps and flow.name not in STAY_IN:
         if turn.intent == "help" and turn.confidence >= REQUEST_SURE:
             return [Reply(say("engine", "help_in_flow", command=_command_for(flow.name)))], flow.name
-        other = _other_request(flow, turn)
+        other = _other_request(flow, turn, now.date())
         if other:  # clearly another request: do that, keep this flow's draft for later
             _save(ctx, flow)
             return _start(db, chat_id, other, now, tz)
@@ -234,14 +235,17 @@ def _resume_means_continue(lowered: str) -> bool:
     return lowered.startswith(continue_title[:8]) or lowered.startswith("verder") or is_non_answer(lowered)
 
 
-def _other_request(flow: Flow, turn: Turn) -> Optional[str]:
-    """The flow the user clearly asks for instead of answering ("ik wil mijn gesprek voorbereiden")."""
+def _other_request(flow: Flow, turn: Turn, today: dt.date) -> Optional[str]:
+    """The flow the user clearly asks for instead of answering ("ik wil mijn gesprek voorbereiden").
+    A day ("volgende week", "dinsdag") answers a when-question, however the classifier reads it."""
     target = INTENT_FLOWS.get(turn.intent or "")
     if turn.intent not in REQUEST_INTENTS or turn.confidence < REQUEST_SURE or target == flow.name:
         return None
     # "Ik heb mijn gesprek voorbereid" answers a question; "ik wil mijn gesprek voorbereiden" asks.
     text = turn.clean.lower()
-    return target if REQUEST_WORDS.search(text) or len(text.split()) <= 3 else None
+    if REQUEST_WORDS.search(text):
+        return target
+    return target if len(text.split()) <= 3 and extract_date(text, today)[0] is None else None
 
 
 def _repair(text: str, lowered: str) -> List[Reply]:
