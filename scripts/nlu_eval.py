@@ -25,7 +25,7 @@ Steps:
   f. a baseline, TF-IDF + logistic regression with scikit-learn's defaults,
      trained on the same training part and scored on the same split;
   g. 5-fold cross-validation over all examples, the same way as (b)-(c);
-  h. write results/nlu_eval.md (and --json).
+  h. write results/nlu_eval.md (only with the CV, or to --report) and --json.
 The last printed line is
 `accuracy=<0.xxx> macro_f1=<0.xxx> crisis_recall=<0.xxx> n=<count>`.
 """
@@ -312,6 +312,9 @@ def main() -> None:
     ap.add_argument("--config", default="config.yml")
     ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
+    ap.add_argument("--report", type=Path,
+                    help="write the Markdown report here (default: results/nlu_eval.md, but only with the CV, "
+                         "so a quick --no-cv run never replaces the full report)")
     args = ap.parse_args()
     os.chdir(ROOT)
 
@@ -339,8 +342,10 @@ def main() -> None:
             "crisis_set_recall": crisis["recall"], "crisis_ambiguous_asked": crisis["ambiguous_asked"],
             "cv": cv,
         }
-        out = ROOT / "results" / "nlu_eval.md"
-        out.write_text(render(per_label, held_out, noisy, crisis, figures), encoding="utf-8")
+        report = args.report or (None if args.no_cv else ROOT / "results" / "nlu_eval.md")
+        if report:
+            report.parent.mkdir(parents=True, exist_ok=True)
+            report.write_text(render(per_label, held_out, noisy, crisis, figures), encoding="utf-8")
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
@@ -360,7 +365,8 @@ def main() -> None:
         if cv:
             print(f"cv: accuracy={cv['accuracy']:.3f} macro_f1={cv['macro_f1']:.3f} "
                   f"crisis_recall={cv['crisis_recall']:.3f} werkwijzer_end_to_end={cv['end_to_end']:.3f}")
-        print(f"wrote {out.relative_to(ROOT)}")
+        if report:
+            print(f"wrote {report}")
         print(f"accuracy={held_out.accuracy:.3f} macro_f1={held_out.macro_f1:.3f} "
               f"crisis_recall={held_out.crisis_recall:.3f} n={held_out.n}")
     finally:
