@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import skops.io as sio
@@ -68,6 +68,11 @@ NEGATORS = frozenset({"niet", "nie", "ni", "geen", "weinig", "minder", "nauwelij
 NEGATION_REACH = 3
 NEGATION_STOPS = frozenset({"maar", "wel", "en", "want", "dus", "toch", "alleen"})
 POSITIVE, NEGATIVE = "positief", "negatief"
+# Words after a mood word that turn it around ("de pijn wordt minder"), and
+# negators that do so after a positive word ("het lukt me niet").
+POST_REACH = 3
+POST_TURNS = frozenset({"minder", "weg", "verdwenen", "afgenomen", "gezakt"})
+POST_NEGATORS = frozenset({"niet", "nie", "niks", "niets", "nauwelijks", "amper"})
 # The only types skops may rebuild when a model is loaded: our own pipeline.
 SAFE_TYPES = frozenset({
     "builtins.slice", "numpy.float64", "numpy.int64", "numpy.dtype", "numpy.ndarray",
@@ -103,9 +108,9 @@ class LookupMarker:
 
     def markers(self, text: str) -> List[str]:
         found: List[str] = ["zzgebrabbel"] if any(is_gibberish(w) for w in text.split()) else []
-        plain = Counter(_matches(self._patterns, text, NEGATORS, NEGATION_STOPS))
+        plain = Counter(_matches(self._patterns, text, PLAIN_TURNERS))
         stemmed = Counter(_matches(self._stem_patterns, " ".join(_stemmer().stemWords(text.split())),
-                                   _stemmed(NEGATORS), _stemmed(NEGATION_STOPS)))
+                                   _stemmed_turners()))
         # Each marker as often as the plain or the stemmed match counts it, not both added up.
         return found + sorted((plain | stemmed).elements())
 
@@ -124,21 +129,34 @@ def _patterns(tables: Dict[str, List[str]]) -> Dict[str, re.Pattern[str]]:
             for name, words in tables.items() if set(words) - {""}}
 
 
-def _matches(patterns: Dict[str, re.Pattern[str]], text: str, negators: frozenset, stops: frozenset) -> List[str]:
+class Turners(NamedTuple):
+    """The word sets that turn a mood word around, as plain words or as stems."""
+    negators: frozenset = NEGATORS
+    stops: frozenset = NEGATION_STOPS
+    post_turns: frozenset = POST_TURNS
+    post_negators: frozenset = POST_NEGATORS
+
+
+PLAIN_TURNERS = Turners()
+
+
+@lru_cache(maxsize=1)
+def _stemmed_turners() -> Turners:
+    return Turners(*(frozenset(_stemmer().stemWords(sorted(words))) for words in PLAIN_TURNERS))
+
+
+def _matches(patterns: Dict[str, re.Pattern[str]], text: str, turners: Turners) -> List[str]:
     """One marker per match; a negated mood word counts as the opposite mood."""
     found = []
     for name, pattern in patterns.items():
         for match in pattern.finditer(text):
             label = name
-            if name in (POSITIVE, NEGATIVE) and negated(text[: match.start()].split(), negators, stops):
+            if name in (POSITIVE, NEGATIVE) and (
+                    negated(text[: match.start()].split(), turners.negators, turners.stops)
+                    != turned_after(text[match.end():].split(), name, turners)):
                 label = NEGATIVE if name == POSITIVE else POSITIVE
             found.append("zz" + label.replace("_", ""))
     return found
-
-
-@lru_cache(maxsize=4)
-def _stemmed(words: frozenset) -> frozenset:
-    return frozenset(_stemmer().stemWords(sorted(words)))
 
 
 def negated(words_before: List[str], negators: frozenset = NEGATORS, stops: frozenset = NEGATION_STOPS) -> bool:
@@ -149,6 +167,23 @@ def negated(words_before: List[str], negators: frozenset = NEGATORS, stops: froz
         if word in stops:
             return False
     return False
+
+
+def turned_after(words_after: List[str], mood: str, turners: Turners = PLAIN_TURNERS) -> bool:
+    """Whether the words just after a mood word turn it around: "de pijn wordt
+    minder", "mijn energie is weg", "het lukt me niet". Two turns cancel out:
+    "de pijn gaat niet weg" stays negative."""
+    window: List[str] = []
+    for word in words_after[:POST_REACH]:
+        if word in turners.stops:
+            break
+        window.append(word)
+    turns = sum(word in turners.post_turns for word in window)
+    negators = sum(word in turners.post_negators for word in window)
+    if mood == POSITIVE:
+        return (turns + negators) % 2 == 1
+    # After a negative word a negator only cancels a turn: "de pijn is niet weg".
+    return turns % 2 == 1 and negators % 2 == 0
 
 
 VOWELS = frozenset("aeiouy")

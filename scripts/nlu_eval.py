@@ -325,8 +325,9 @@ def main() -> None:
         model, train_seconds = train(train_part, tmp / "held_out", args.config)
         texts = [t for t, _ in test]
         held_out = score(test, parse_all(model, texts))
-        rng = random.Random(SEED + 2)
-        noisy_pairs = [(typing_noise(t, rng), label) for t, label in test]
+        # Each message's slip depends on the message alone, so the noisy copy of
+        # a message stays the same when examples are added elsewhere.
+        noisy_pairs = [(typing_noise(t, random.Random(f"{SEED}:{t}")), label) for t, label in test]
         noisy = score(noisy_pairs, parse_all(model, [t for t, _ in noisy_pairs]))
         crisis = crisis_figures(model, load_crisis_set())
         baseline = baseline_accuracy(train_part, test)

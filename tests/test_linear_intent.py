@@ -66,6 +66,18 @@ def test_a_negation_reaches_a_few_words_ahead_but_not_past_a_new_thought():
     assert "zznegatief" not in marker("niet dat ik het wist, ik ben blij")
 
 
+def test_words_after_a_mood_word_can_turn_it_around():
+    marker = LookupMarker({"positief": ["energie", "lukt"], "negatief": ["pijn", "klachten"]})
+    assert "zzpositief" in marker("de pijn wordt minder")
+    assert "zzpositief" in marker("mijn klachten zijn weg")
+    assert "zznegatief" in marker("mijn energie is weg")
+    assert "zznegatief" in marker("het lukt me niet")
+    # two turns cancel out, and a new thought stops the reach
+    assert "zzpositief" not in marker("de pijn gaat niet weg")
+    assert "zznegatief" not in marker("het lukt, maar niet altijd")
+    assert "zzpositief" not in marker("ik heb pijn en ben weg van de muziek")
+
+
 def test_lookup_marker_stems_dutch_words_but_keeps_markers():
     marker = LookupMarker({"werk": ["gesprekken"]}, stem=True)
     assert marker("gesprekken") == "gesprek zzwerk zzeerstegesprek"
