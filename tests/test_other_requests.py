@@ -1,13 +1,17 @@
 """No dead ends: an answer that is clearly another request is treated as
-that request, "stop" typed always stops, and "help" explains the way out."""
+that request, "stop" always stops (an unsure "klaar" only ends an answer),
+and "help" explains the way out."""
 
 from __future__ import annotations
+
+import json
 
 from actions.flows import engine
 from actions.flows.base import Turn
 from regiecoach.storage import drafts, users
 from regiecoach.texts import say
 from tests.conftest import AMS
+from tests.test_meeting_flow import Chat, only_meeting, run_until_goals
 
 
 def texts(replies):
@@ -113,3 +117,43 @@ def test_a_day_is_an_answer_however_the_classifier_reads_it(fresh_db, now, conse
     _, running = engine.handle(fresh_db, consenting_user, "meeting",
                                Turn("oefenen", intent="practice", confidence=0.95), now, AMS)
     assert running == "practice"
+
+
+def test_a_stop_the_classifier_is_unsure_of_still_stops(fresh_db, now, consenting_user):
+    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    replies, running = engine.handle(fresh_db, consenting_user, "meeting",
+                                     Turn("ik wil niet verder", intent="stop", confidence=0.44), now, AMS)
+    assert running is None and "bewaard" in texts(replies)
+
+
+def test_laat_maar_at_the_resume_question_stops_instead_of_going_on(fresh_db, now, consenting_user):
+    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    engine.handle(fresh_db, consenting_user, "meeting", Turn("Stop"), now, AMS)
+    replies, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
+    assert running == "meeting"
+    replies, running = engine.handle(fresh_db, consenting_user, "meeting",
+                                     Turn("laat maar", intent="stop", confidence=1.0), now, AMS)
+    assert running is None and "bewaard" in texts(replies)
+
+
+def test_an_unsure_klaar_at_the_closing_check_finishes_the_preparation(fresh_db, now, consenting_user, scheduled):
+    chat = Chat(fresh_db, now)
+    chat.send("kort")
+    run_until_goals(chat)
+    chat.send("Afspraken over mijn uren in januari")
+    chat.send("Een half uur wandelen")
+    chat.send("Lang achter een scherm zitten")
+    assert "Klopt dit?" in chat.send("Thuiswerken")
+    chat.send("Klaar", intent="stop")  # the classifier's `stop` at 0.43: "that is all"
+    assert chat.running is None and "gesprekskaart" in chat.text and "bewaard" not in chat.text
+    assert only_meeting(fresh_db)["status"] == "prepared"
+
+
+def test_klaar_is_no_content_for_an_open_question(fresh_db, now, consenting_user):
+    chat = Chat(fresh_db, now)
+    run_until_goals(chat)
+    chat.send("Klaar", intent="stop")
+    assert chat.running == "meeting"
+    assert "Klaar" not in json.dumps(drafts.load_draft(fresh_db, "42", "meeting"), default=str)

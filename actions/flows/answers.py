@@ -15,7 +15,8 @@ _NON_ANSWERS = re.compile(
     r"mwah|meh|weet niet|ik weet het niet|ik weet niet|weet ik niet|weet ik veel|weet ik nog niet|"
     r"geen idee|geen flauw idee|geen|niks|niets|nop|nope|nvt|n\.v\.t|-+|\?+|\.+|x|"
     r"dat was het|dat was het wel|dat is het|dat is alles|verder niks|verder niets|niks bijzonders|"
-    r"niets bijzonders|niet veel|weinig|geen zin|laat maar|maakt niet uit|boeit niet|geen commentaar)"
+    r"niets bijzonders|niet veel|weinig|geen zin|laat maar|maakt niet uit|boeit niet|geen commentaar|"
+    r"klaar|ik ben klaar|klaar hoor)"
     r"[\s,.!?]*)+$"
 )
 # Filler that does not change what an answer says ("niks eigenlijk", "geen idee hoor").

@@ -48,6 +48,10 @@ QUESTION_START = re.compile(
 )
 
 STOP_WORDS = ("stop", "stoppen", "ik wil stoppen", "ik stop", "hou op", "kappen")
+# "Klaar" can mean "stop" or "that is all I have to say". Read as `stop` by the
+# classifier without certainty, it answers the question (the closing check reads
+# it as "klopt"); every other `stop` stops the flow, draft kept.
+DONE_WORDS = ("klaar", "ik ben klaar", "klaar hoor", "dat was het", "ik ben er klaar mee")
 # Typed requests that start another flow mid-flow, when the classifier is this sure.
 REQUEST_INTENTS = ("prepare_meeting", "meeting_debrief", "practice", "checkin", "show_timeline", "delete_data")
 REQUEST_SURE = 0.85
@@ -184,6 +188,8 @@ def _handle(
             if target == "add_goal":
                 trigger["goals_only"] = True
             return _start(db, chat_id, INTENT_FLOWS[target], now, tz, trigger or None)
+    if _means_stop(turn, lowered):  # before the resume question: "laat maar" is no "go on"
+        return stop(db, chat_id, flow.name, now, tz), None
     if ctx.step == RESUME_STEP:
         if lowered.startswith(say("engine", "resume_restart").lower()[:8]) or lowered in ("opnieuw", "nieuw", "overnieuw"):
             drafts.delete_draft(db, chat_id, flow.name)
@@ -227,6 +233,13 @@ def _handle(
             return replies + [Reply(say("engine", "paused", command=_command_for(flow.name)))], None
         replies = replies + moved_on
     return _finish_turn(ctx, flow, replies)
+
+
+def _means_stop(turn: Turn, lowered: str) -> bool:
+    """The user asks to stop: the classifier's `stop`, unless it is an unsure "klaar"."""
+    if turn.intent != "stop" or turn.option:
+        return False
+    return not (lowered in DONE_WORDS and turn.confidence < REQUEST_SURE)
 
 
 def _resume_means_continue(lowered: str) -> bool:
