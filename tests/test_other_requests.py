@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from actions.flows import engine
 from actions.flows.base import Turn
 from regiecoach.storage import drafts, users
@@ -16,6 +18,12 @@ from tests.test_meeting_flow import Chat, only_meeting, run_until_goals
 
 def texts(replies):
     return "\n".join(r.text for r in replies)
+
+
+def at_the_date_question(db, chat_id, now):
+    """A meeting preparation that has asked who the meeting is with, and got an answer."""
+    _, running = engine.start(db, chat_id, "meeting", now, AMS)
+    engine.handle(db, chat_id, running, Turn("Bedrijfsarts"), now, AMS)
 
 
 def test_a_meeting_request_at_the_work_status_question_starts_the_preparation(fresh_db, now):
@@ -30,8 +38,7 @@ def test_a_meeting_request_at_the_work_status_question_starts_the_preparation(fr
 
 
 def test_a_checkin_request_mid_preparation_keeps_the_preparation(fresh_db, now, consenting_user):
-    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
-    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    at_the_date_question(fresh_db, consenting_user, now)
     replies, running = engine.handle(fresh_db, consenting_user, "meeting",
                                      Turn("kunnen we een check-in doen", intent="checkin", confidence=0.93), now, AMS)
     assert running == "checkin"
@@ -39,17 +46,19 @@ def test_a_checkin_request_mid_preparation_keeps_the_preparation(fresh_db, now, 
 
 
 def test_an_unsure_classifier_does_not_switch(fresh_db, now, consenting_user):
-    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
-    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    at_the_date_question(fresh_db, consenting_user, now)
     _, running = engine.handle(fresh_db, consenting_user, "meeting",
                                Turn("oefenen misschien", intent="practice", confidence=0.4), now, AMS)
     assert running == "meeting"
 
 
-def test_stop_typed_stops_and_keeps_the_draft(fresh_db, now, consenting_user):
-    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
-    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
-    replies, running = engine.handle(fresh_db, consenting_user, "meeting", Turn("Stop"), now, AMS)
+@pytest.mark.parametrize("turn", [
+    Turn("Stop"),  # typed, the classifier missed it
+    Turn("ik wil niet verder", intent="stop", confidence=0.44),  # the classifier unsure, still a stop
+])
+def test_stop_stops_and_keeps_the_draft(fresh_db, now, consenting_user, turn):
+    at_the_date_question(fresh_db, consenting_user, now)
+    replies, running = engine.handle(fresh_db, consenting_user, "meeting", turn, now, AMS)
     assert running is None and "bewaard" in texts(replies)
     assert drafts.load_draft(fresh_db, consenting_user, "meeting") is not None
 
@@ -72,8 +81,7 @@ def test_an_answer_about_a_meeting_is_no_request(fresh_db, now, consenting_user)
 
 
 def test_a_command_at_the_resume_question_starts_that_flow_and_keeps_the_draft(fresh_db, now, consenting_user):
-    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
-    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    at_the_date_question(fresh_db, consenting_user, now)
     replies, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
     assert say("engine", "resume_question") in texts(replies + engine.ask(fresh_db, consenting_user, running, now, AMS))
     replies, running = engine.handle(fresh_db, consenting_user, "meeting", Turn("/checkin"), now, AMS)
@@ -86,8 +94,7 @@ def test_a_command_at_the_resume_question_starts_that_flow_and_keeps_the_draft(f
 
 def test_an_answer_at_the_resume_question_answers_the_question_they_were_at(fresh_db, now, consenting_user):
     # An old button or a typed answer to the question they had reached is not dropped.
-    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
-    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    at_the_date_question(fresh_db, consenting_user, now)
     replies, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
     assert say("engine", "resume_question") in texts(replies + engine.ask(fresh_db, consenting_user, running, now, AMS))
     replies, running = engine.handle(fresh_db, consenting_user, "meeting", Turn("donderdag 3 december om 14 uur"),
@@ -97,8 +104,7 @@ def test_an_answer_at_the_resume_question_answers_the_question_they_were_at(fres
 
 
 def test_ja_at_the_resume_question_goes_on_where_they_were(fresh_db, now, consenting_user):
-    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
-    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    at_the_date_question(fresh_db, consenting_user, now)
     engine.start(fresh_db, consenting_user, "meeting", now, AMS)
     replies, running = engine.handle(fresh_db, consenting_user, "meeting", Turn("ja"), now, AMS)
     shown = texts(replies + engine.ask(fresh_db, consenting_user, running, now, AMS))
@@ -107,8 +113,7 @@ def test_ja_at_the_resume_question_goes_on_where_they_were(fresh_db, now, consen
 
 def test_a_day_is_an_answer_however_the_classifier_reads_it(fresh_db, now, consenting_user):
     # Found by make coach-eval: "volgende week" at the check-in's when-question started a meeting preparation.
-    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
-    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    at_the_date_question(fresh_db, consenting_user, now)
     for day in ("volgende week", "dinsdag"):
         replies, running = engine.handle(fresh_db, consenting_user, "meeting",
                                          Turn(day, intent="checkin", confidence=0.95), now, AMS)
@@ -119,17 +124,8 @@ def test_a_day_is_an_answer_however_the_classifier_reads_it(fresh_db, now, conse
     assert running == "practice"
 
 
-def test_a_stop_the_classifier_is_unsure_of_still_stops(fresh_db, now, consenting_user):
-    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
-    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
-    replies, running = engine.handle(fresh_db, consenting_user, "meeting",
-                                     Turn("ik wil niet verder", intent="stop", confidence=0.44), now, AMS)
-    assert running is None and "bewaard" in texts(replies)
-
-
 def test_laat_maar_at_the_resume_question_stops_instead_of_going_on(fresh_db, now, consenting_user):
-    _, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
-    engine.handle(fresh_db, consenting_user, running, Turn("Bedrijfsarts"), now, AMS)
+    at_the_date_question(fresh_db, consenting_user, now)
     engine.handle(fresh_db, consenting_user, "meeting", Turn("Stop"), now, AMS)
     replies, running = engine.start(fresh_db, consenting_user, "meeting", now, AMS)
     assert running == "meeting"

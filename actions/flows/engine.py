@@ -209,8 +209,6 @@ def _handle(
     if _is_werkwijzer_question(turn) and ctx.step not in flow.question_steps:
         answer = turn.werkwijzer_text or ""
         return [Reply(answer), Reply(say("engine", "back_to_flow"))], flow.name
-    if lowered in STOP_WORDS:  # typed "stop" that the classifier missed
-        return stop(db, chat_id, flow.name, now, tz), None
     if ctx.step not in flow.question_steps and flow.name not in STAY_IN:
         if turn.intent == "help" and turn.confidence >= REQUEST_SURE:
             return [Reply(say("engine", "help_in_flow", command=_command_for(flow.name)))], flow.name
@@ -236,10 +234,13 @@ def _handle(
 
 
 def _means_stop(turn: Turn, lowered: str) -> bool:
-    """The user asks to stop: the classifier's `stop`, unless it is an unsure "klaar"."""
-    if turn.intent != "stop" or turn.option:
+    """The user asks to stop: a typed stop word (also when the classifier missed
+    it), or the classifier's `stop`, unless it is an unsure "klaar"."""
+    if turn.option:
         return False
-    return not (lowered in DONE_WORDS and turn.confidence < REQUEST_SURE)
+    if lowered in STOP_WORDS:
+        return True
+    return turn.intent == "stop" and not (lowered in DONE_WORDS and turn.confidence < REQUEST_SURE)
 
 
 def _resume_means_continue(lowered: str) -> bool:
